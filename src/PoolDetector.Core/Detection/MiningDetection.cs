@@ -1,0 +1,98 @@
+using PoolDetector.Core.Decoding;
+
+namespace PoolDetector.Core.Detection;
+
+/// <summary>The three things PoolDetector reports (DESIGN.md, "What counts as mining traffic").</summary>
+public enum DetectionCategory
+{
+    /// <summary><c>mining</c>: a host speaks a mining protocol to a pool or proxy.</summary>
+    Mining,
+    /// <summary><c>pool-contact</c>: a host talks to a known pool endpoint, content not visible.</summary>
+    PoolContact,
+    /// <summary><c>crypto-node</c>: blockchain node traffic, reported separately, never mining.</summary>
+    CryptoNode,
+}
+
+public enum Confidence
+{
+    /// <summary>Intel or behaviour only.</summary>
+    Low,
+    /// <summary>One strong signal, such as a single mining message.</summary>
+    Medium,
+    /// <summary>Protocol confirmed: several mining messages, or a request and its mining-shaped reply.</summary>
+    High,
+}
+
+public static class DetectionNames
+{
+    public static string ToWireName(this DetectionCategory category) => category switch
+    {
+        DetectionCategory.Mining => "mining",
+        DetectionCategory.PoolContact => "pool-contact",
+        DetectionCategory.CryptoNode => "crypto-node",
+        _ => throw new ArgumentOutOfRangeException(nameof(category)),
+    };
+
+    public static string ToWireName(this Confidence confidence) => confidence switch
+    {
+        Confidence.Low => "low",
+        Confidence.Medium => "medium",
+        Confidence.High => "high",
+        _ => throw new ArgumentOutOfRangeException(nameof(confidence)),
+    };
+}
+
+/// <summary>
+/// One detected flow, everything the event contract (DESIGN.md, "Events") needs.
+/// The miner is always the flow's client side, the pool its server side.
+/// </summary>
+public sealed record MiningDetection
+{
+    public required long FlowId { get; init; }
+    /// <summary>Packet time at which the verdict was first reached, microseconds since the Unix epoch.</summary>
+    public required long TimestampMicros { get; init; }
+
+    public required IpAddress MinerAddress { get; init; }
+    public required ushort MinerPort { get; init; }
+    public required IpAddress PoolAddress { get; init; }
+    public required ushort PoolPort { get; init; }
+    public required TransportProtocol Transport { get; init; }
+    /// <summary>VLAN ids outermost first; empty when untagged.</summary>
+    public required IReadOnlyList<ushort> Vlans { get; init; }
+
+    /// <summary>EVE <c>app_proto</c>: <c>stratum</c>, <c>http</c>, ...</summary>
+    public required string AppProtocol { get; init; }
+    public required DetectionCategory Category { get; init; }
+    /// <summary><c>stratum-v1</c>, <c>ethereumstratum-v1</c>, <c>cryptonote</c>, <c>getwork</c>, ... (rules/signatures.yml).</summary>
+    public required string Dialect { get; init; }
+    public required Confidence Confidence { get; init; }
+    /// <summary>What led to the verdict, in the order it was seen: method names and shape checks.</summary>
+    public required IReadOnlyList<string> Evidence { get; init; }
+
+    public required int SignatureId { get; init; }
+    public required int SignatureRevision { get; init; }
+    public required string Signature { get; init; }
+    /// <summary>EVE severity: 1 is the most severe.</summary>
+    public required int Severity { get; init; }
+
+    public string? Agent { get; init; }
+    /// <summary>The worker or login name: for most pools the wallet address, optionally followed by a rig name.</summary>
+    public string? Worker { get; init; }
+    public string? Algorithm { get; init; }
+    public string? PoolHost { get; init; }
+    public long SharesSubmitted { get; init; }
+    public long SharesAccepted { get; init; }
+
+    public long FirstSeenMicros { get; init; }
+    public long LastSeenMicros { get; init; }
+    public long PacketsToServer { get; init; }
+    public long PacketsToClient { get; init; }
+    public long BytesToServer { get; init; }
+    public long BytesToClient { get; init; }
+}
+
+/// <summary>Receives detections from the engine, on the packet thread: keep it quick.</summary>
+public interface IDetectionSink
+{
+    void OnDetection(MiningDetection detection);
+}

@@ -1,0 +1,20 @@
+namespace PoolDetector.Core.Flows;
+
+public sealed class FlowTableOptions
+{
+    /// <summary>Hard cap on concurrent flows; the least recently seen flow is evicted beyond it.</summary>
+    public int MaxFlows { get; set; } = 262_144;
+
+    public TimeSpan TcpIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Time a TCP flow lingers after FIN in both directions or RST, for late segments.</summary>
+    public TimeSpan TcpClosedTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan UdpIdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Out-of-order bytes held per direction while waiting for a missing segment.</summary>
+    public int MaxBufferedBytesPerDirection { get; set; } = 16 * 1024;
+
+    /// <summary>Out-of-order segments held per direction.</summary>
+    public int MaxBufferedSegmentsPerDirection { get; set; } = 8;
+}
