@@ -1,6 +1,7 @@
 using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
 using PoolDetector.Core.Flows;
+using PoolDetector.Core.Protocols;
 using PoolDetector.Core.Rules;
 
 namespace PoolDetector.Core;
@@ -18,7 +19,6 @@ public sealed class EngineCounters
     public long Decoded;
     /// <summary>Frames that did not decode to TCP/UDP, indexed by <see cref="DecodeStatus"/>.</summary>
     public readonly long[] NotDecoded = new long[Enum.GetValues<DecodeStatus>().Length];
-    public long Detections;
 }
 
 /// <summary>
@@ -27,21 +27,50 @@ public sealed class EngineCounters
 /// </summary>
 public sealed class Engine
 {
+    private readonly FlowTable _flows;
+    private readonly Detector _detector;
+    private long _lastTimestamp;
+
     public Engine(RuleSet rules, EngineOptions options, IDetectionSink sink)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
-        throw new NotImplementedException();
+        _detector = new Detector(rules, sink);
+        _flows = new FlowTable(options.Flows, _detector);
     }
 
     public EngineCounters Counters { get; } = new();
 
-    public FlowCounters FlowCounters { get; } = new();
+    public FlowCounters FlowCounters => _flows.Counters;
+
+    public InspectionCounters InspectionCounters => _detector.Counters;
+
+    public long Detections => _detector.Detections;
+
+    public int ActiveFlows => _flows.ActiveFlows;
 
     /// <summary>Processes one captured frame. <paramref name="timestampMicros"/>: capture time, microseconds since the Unix epoch.</summary>
-    public void ProcessFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros) => throw new NotImplementedException();
+    public void ProcessFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros)
+    {
+        Counters.Frames++;
+        Counters.Bytes += frame.Length;
+        // Packet time drives expiry; a capture's clock can step back, so never go backwards.
+        if (timestampMicros > _lastTimestamp)
+        {
+            _lastTimestamp = timestampMicros;
+        }
+        var status = PacketDecoder.Decode(linkType, frame, out var packet);
+        if (status != DecodeStatus.Ok)
+        {
+            Counters.NotDecoded[(int)status]++;
+            return;
+        }
+        Counters.Decoded++;
+        _flows.ExpireIdle(_lastTimestamp);
+        _flows.Process(packet, frame, _lastTimestamp);
+    }
 
     /// <summary>Ends all open flows (end of a capture file), reporting their detections.</summary>
-    public void Finish() => throw new NotImplementedException();
+    public void Finish() => _flows.EndAll(_lastTimestamp);
 }

@@ -1,0 +1,135 @@
+using PoolDetector.Core.Flows;
+using PoolDetector.Core.Protocols;
+using PoolDetector.Core.Rules;
+
+namespace PoolDetector.Core.Detection;
+
+/// <summary>Turns a flow's evidence into a detection, or none (DESIGN.md: confidence and categories).</summary>
+public static class Verdict
+{
+    public static MiningDetection? Judge(Flow flow, FlowInspection inspection, RuleSet rules)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(inspection);
+        ArgumentNullException.ThrowIfNull(rules);
+        var evidence = inspection.Evidence;
+        var scoring = rules.Scoring;
+        if (evidence.Score < scoring.MediumThreshold)
+        {
+            return null;
+        }
+        var dialect = ChooseDialect(evidence, rules);
+        if (dialect is null)
+        {
+            // Weight without any dialect (a miner agent alone): not mining-specific.
+            return null;
+        }
+        var confidence = evidence.Score >= scoring.HighThreshold ? Confidence.High : Confidence.Medium;
+        // Orientation came from ports when the SYN was missed; the protocol itself says who mines.
+        var reversed = evidence.ReversedWeight > evidence.OrientedWeight;
+        var vlans = flow.OuterVlan == 0 ? Array.Empty<ushort>()
+            : flow.InnerVlan == 0 ? [flow.OuterVlan] : [flow.OuterVlan, flow.InnerVlan];
+
+        return new MiningDetection
+        {
+            FlowId = flow.Id,
+            TimestampMicros = evidence.ThresholdReachedMicros != 0 ? evidence.ThresholdReachedMicros : flow.LastSeenMicros,
+            MinerAddress = reversed ? flow.ServerAddress : flow.ClientAddress,
+            MinerPort = reversed ? flow.ServerPort : flow.ClientPort,
+            PoolAddress = reversed ? flow.ClientAddress : flow.ServerAddress,
+            PoolPort = reversed ? flow.ClientPort : flow.ServerPort,
+            Transport = flow.Transport,
+            Vlans = vlans,
+            AppProtocol = inspection.Framing == FlowFraming.Http ? "http" : dialect.AppProtocol,
+            Category = DetectionCategory.Mining,
+            Dialect = dialect.Id,
+            Confidence = confidence,
+            Evidence = Describe(evidence, rules),
+            SignatureId = dialect.SignatureId,
+            SignatureRevision = dialect.Revision,
+            Signature = dialect.Signature,
+            Severity = dialect.Severity,
+            Agent = evidence.Agent,
+            Worker = evidence.Worker,
+            Algorithm = evidence.Algorithm,
+            PoolHost = evidence.PoolHost,
+            SharesSubmitted = evidence.SharesSubmitted,
+            SharesAccepted = evidence.SharesAccepted,
+            FirstSeenMicros = flow.FirstSeenMicros,
+            LastSeenMicros = flow.LastSeenMicros,
+            PacketsToServer = reversed ? flow.PacketsToClient : flow.PacketsToServer,
+            PacketsToClient = reversed ? flow.PacketsToServer : flow.PacketsToClient,
+            BytesToServer = reversed ? flow.BytesToClient : flow.BytesToServer,
+            BytesToClient = reversed ? flow.BytesToServer : flow.BytesToClient,
+        };
+    }
+
+    /// <summary>
+    /// The dialect with the most weight, counting for each dialect the weight of the
+    /// dialects it refines: NiceHash's EthereumStratum/1.0.0 uses Stratum V1's method names,
+    /// and its own marker then tips the balance to it.
+    /// </summary>
+    private static DialectRule? ChooseDialect(FlowEvidence evidence, RuleSet rules)
+    {
+        var weights = evidence.DialectWeights;
+        DialectRule? best = null;
+        var bestWeight = 0;
+        for (var i = 0; i < rules.Dialects.Count && i < weights.Length; i++)
+        {
+            if (weights[i] <= 0)
+            {
+                continue;
+            }
+            var dialect = rules.Dialects[i];
+            var total = weights[i];
+            for (var refined = dialect.Refines; refined is not null; refined = rules.DialectsById[refined].Refines)
+            {
+                var index = IndexOf(rules, refined);
+                total += index >= 0 && index < weights.Length ? weights[index] : 0;
+            }
+            if (total > bestWeight || (total == bestWeight && best is not null && dialect.Refines == best.Id))
+            {
+                best = dialect;
+                bestWeight = total;
+            }
+        }
+        if (best is null && evidence.StratumErrorWeight > 0)
+        {
+            // Only Stratum V1 answers with [code, "message", traceback] error triples.
+            rules.DialectsById.TryGetValue("stratum-v1", out best);
+        }
+        return best;
+    }
+
+    private static int IndexOf(RuleSet rules, string id)
+    {
+        for (var i = 0; i < rules.Dialects.Count; i++)
+        {
+            if (rules.Dialects[i].Id == id)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static string[] Describe(FlowEvidence evidence, RuleSet rules)
+    {
+        var items = new string[evidence.ItemCount];
+        for (var i = 0; i < items.Length; i++)
+        {
+            var item = evidence.Item(i);
+            items[i] = item.Kind switch
+            {
+                EvidenceKind.Method => rules.Methods[item.Rule].Name,
+                EvidenceKind.MethodNameOnly => rules.Methods[item.Rule].Name + " (name only)",
+                EvidenceKind.Reply => rules.Methods[item.Rule].Reply!,
+                EvidenceKind.Agent => "agent:" + rules.Agents[item.Rule].Software,
+                EvidenceKind.StratumError => "stratum-error-triple",
+                EvidenceKind.Header => "http-header:" + rules.Headers[item.Rule].Name,
+                _ => item.Kind.ToString(),
+            };
+        }
+        return items;
+    }
+}
