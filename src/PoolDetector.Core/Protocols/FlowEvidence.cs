@@ -71,9 +71,18 @@ public sealed class FlowEvidence
 
     public EvidenceItem Item(int index) => _items[index];
 
-    /// <summary>Adds weight, attributing it to a dialect (or -1) and an orientation.</summary>
+    /// <summary>
+    /// Adds an item's weight, attributing it to a dialect (or -1) and an orientation. Each
+    /// distinct item counts once: a generic method repeated is no stronger than once, and
+    /// confirmation comes from different messages agreeing. Stratum error triples are the
+    /// exception (the evaluator caps their sum), as nothing else may accompany them.
+    /// </summary>
     public void Add(in EvidenceItem item, int weight, int dialect, bool? reversed)
     {
+        if (item.Kind != EvidenceKind.StratumError && Contains(item))
+        {
+            return;
+        }
         Score += weight;
         if (dialect >= 0 && dialect < MaxDialects)
         {

@@ -72,12 +72,13 @@ public static class RuleLoader
     private sealed class Builder
     {
         private readonly List<RuleError> _errors = [];
-        private readonly List<(DialectRule Rule, string File, int Line)> _dialects = [];
+        private readonly List<(DialectRule Rule, string File, int Line, int SignatureLine)> _dialects = [];
         private readonly List<(MethodRule Rule, string File, int Line)> _methods = [];
         private readonly List<(HeaderRule Rule, string File, int Line)> _headers = [];
         private readonly List<AgentRule> _agents = [];
         private readonly List<string> _files = [];
         private ScoringRule? _scoring;
+        private bool _scoringSeen;
         private string _file = "";
 
         public void AddFile(string path, string text)
@@ -144,7 +145,7 @@ public static class RuleLoader
         {
             var dialectIds = new HashSet<string>(StringComparer.Ordinal);
             var signatureIds = new HashSet<int>();
-            foreach (var (rule, file, line) in _dialects)
+            foreach (var (rule, file, line, signatureLine) in _dialects)
             {
                 if (!dialectIds.Add(rule.Id))
                 {
@@ -152,10 +153,10 @@ public static class RuleLoader
                 }
                 if (!signatureIds.Add(rule.SignatureId))
                 {
-                    _errors.Add(new RuleError(file, line, $"signature_id {rule.SignatureId} is used twice"));
+                    _errors.Add(new RuleError(file, signatureLine, $"signature_id {rule.SignatureId} is used twice"));
                 }
             }
-            foreach (var (rule, file, line) in _dialects)
+            foreach (var (rule, file, line, _) in _dialects)
             {
                 if (rule.Refines is not null && !dialectIds.Contains(rule.Refines))
                 {
@@ -185,7 +186,7 @@ public static class RuleLoader
             {
                 _errors.Add(new RuleError(_files.Count > 0 ? string.Join(", ", _files) : "rules", 0, "no dialects defined (a kind: dialects file is required)"));
             }
-            if (_scoring is null)
+            if (_scoring is null && !_scoringSeen)
             {
                 _errors.Add(new RuleError(_files.Count > 0 ? string.Join(", ", _files) : "rules", 0, "no scoring defined (a kind: scoring file is required)"));
             }
@@ -216,7 +217,7 @@ public static class RuleLoader
             {
                 return;
             }
-            _dialects.Add((new DialectRule(id, appProto, sid.Value, rev.Value, signature, severity.Value, refines), _file, Line(node)));
+            _dialects.Add((new DialectRule(id, appProto, sid.Value, rev.Value, signature, severity.Value, refines), _file, Line(node), Line(node.Children[new YamlScalarNode("signature_id")])));
         }
 
         private void ReadMethod(YamlMappingNode node)
@@ -288,6 +289,7 @@ public static class RuleLoader
 
         private void ReadScoring(YamlMappingNode node)
         {
+            _scoringSeen = true;
             var medium = RequiredInt(node, "medium_threshold", 1, 1000);
             var high = RequiredInt(node, "high_threshold", 1, 1000);
             var errorWeight = RequiredInt(node, "stratum_error_weight", 0, 100);
@@ -300,7 +302,7 @@ public static class RuleLoader
             }
             if (high < medium)
             {
-                Error(node, "high_threshold must not be below medium_threshold");
+                Error(node.Children[new YamlScalarNode("high_threshold")], "high_threshold must not be below medium_threshold");
                 return;
             }
             if (_scoring is not null)

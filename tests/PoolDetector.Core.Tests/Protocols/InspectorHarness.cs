@@ -1,0 +1,87 @@
+using System.Text;
+using PoolDetector.Core.Flows;
+using PoolDetector.Core.Protocols;
+using PoolDetector.Core.Protocols.Http;
+using PoolDetector.Core.Protocols.JsonRpc;
+using PoolDetector.Core.Protocols.Stratum;
+using PoolDetector.Core.Rules;
+using PoolDetector.Testing;
+
+namespace PoolDetector.Core.Tests.Protocols;
+
+/// <summary>Drives the inspectors of one flow directly, with the repository's own rules.</summary>
+internal sealed class InspectorHarness
+{
+    public static readonly RuleSet Rules = RuleLoader.LoadDirectory(RepositoryPaths.Rules);
+
+    private readonly LineState[] _lines = [new(), new()];
+    private readonly HttpState[] _http = [new(), new()];
+    private PendingRequests _pending;
+
+    public InspectorHarness()
+    {
+        Evaluator = new MiningMessageEvaluator(Rules);
+        Stratum = new StratumInspector(Evaluator, Counters);
+        Http = new HttpInspector(Evaluator, Counters);
+    }
+
+    public MiningMessageEvaluator Evaluator { get; }
+    public StratumInspector Stratum { get; }
+    public HttpInspector Http { get; }
+    public InspectionCounters Counters { get; } = new();
+    public FlowEvidence Evidence { get; } = new();
+
+    public InspectorHarness Client(string text) => Lines(FlowDirection.ClientToServer, text);
+
+    public InspectorHarness Server(string text) => Lines(FlowDirection.ServerToClient, text);
+
+    public InspectorHarness Lines(FlowDirection direction, string text) => LinesBytes(direction, Encoding.UTF8.GetBytes(text));
+
+    public InspectorHarness LinesBytes(FlowDirection direction, ReadOnlySpan<byte> bytes)
+    {
+        Stratum.OnPayload(_lines[(int)direction], bytes, direction, Evidence, ref _pending);
+        return this;
+    }
+
+    public InspectorHarness HttpText(FlowDirection direction, string text)
+    {
+        Http.OnPayload(_http[(int)direction], Encoding.UTF8.GetBytes(text), direction, Evidence, ref _pending);
+        return this;
+    }
+
+    public LineState LineState(FlowDirection direction) => _lines[(int)direction];
+
+    /// <summary>Evidence items as the event shows them.</summary>
+    public IReadOnlyList<string> EvidenceNames()
+    {
+        var names = new List<string>();
+        for (var i = 0; i < Evidence.ItemCount; i++)
+        {
+            var item = Evidence.Item(i);
+            names.Add(item.Kind switch
+            {
+                EvidenceKind.Method => Rules.Methods[item.Rule].Name,
+                EvidenceKind.MethodNameOnly => Rules.Methods[item.Rule].Name + " (name only)",
+                EvidenceKind.Reply => Rules.Methods[item.Rule].Reply!,
+                EvidenceKind.Agent => "agent:" + Rules.Agents[item.Rule].Software,
+                EvidenceKind.Header => "http-header:" + Rules.Headers[item.Rule].Name,
+                _ => item.Kind.ToString(),
+            });
+        }
+        return names;
+    }
+
+    public string? Dialect()
+    {
+        var best = -1;
+        var weights = Evidence.DialectWeights;
+        for (var i = 0; i < Rules.Dialects.Count; i++)
+        {
+            if (weights[i] > 0 && (best < 0 || weights[i] >= weights[best]))
+            {
+                best = i;
+            }
+        }
+        return best < 0 ? null : Rules.Dialects[best].Id;
+    }
+}

@@ -1,0 +1,83 @@
+using PoolDetector.Core.Rules;
+using PoolDetector.Testing;
+
+namespace PoolDetector.Core.Tests.Rules;
+
+public class RuleLoaderTests
+{
+    private static string Shipped(string name) => File.ReadAllText(Path.Combine(RepositoryPaths.Rules, name));
+
+    private static List<(string, string)> ShippedWith(string name, string text)
+    {
+        var files = new List<(string, string)>();
+        foreach (var file in Directory.GetFiles(RepositoryPaths.Rules, "*.yml").Order(StringComparer.Ordinal))
+        {
+            var fileName = Path.GetFileName(file);
+            files.Add((fileName, fileName == name ? text : File.ReadAllText(file)));
+        }
+        if (!files.Exists(f => f.Item1 == name))
+        {
+            files.Add((name, text));
+        }
+        return files;
+    }
+
+    [Fact]
+    public void Loads_the_shipped_rules()
+    {
+        var rules = RuleLoader.LoadDirectory(RepositoryPaths.Rules);
+        Assert.Contains(rules.Methods, m => m.Name == "mining.subscribe" && m.Sender == MessageSender.Client);
+        Assert.Contains(rules.Methods, m => m.Name == "login" && m.Dialect == "cryptonote");
+        Assert.Contains(rules.Agents, a => a.Software == "XMRig");
+        Assert.Equal(8, rules.Dialects.Count);
+        Assert.Equal(rules.Dialects.Count, rules.Dialects.Select(d => d.SignatureId).Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("methods.yml", "name: mining.subscribe, dialect: stratum-v1,", "name: mining.subscribe, dialect: stratum-v9,", "unknown dialect 'stratum-v9'")]
+    [InlineData("methods.yml", "shape: subscribe,", "shape: subscrib,", "unknown shape 'subscrib'")]
+    [InlineData("methods.yml", "sender: client, role: subscribe", "sender: nobody, role: subscribe", "'sender' must be one of client, server")]
+    [InlineData("methods.yml", "weight: 2, name_weight: 1, reply: subscribe-reply", "weight: two, name_weight: 1, reply: subscribe-reply", "'weight' must be a whole number")]
+    [InlineData("methods.yml", "role: subscribe, shape", "role: subscribe, colour: red, shape", "unknown key 'colour'")]
+    [InlineData("dialects.yml", "signature_id: 9000102", "signature_id: 9000101", "signature_id 9000101 is used twice")]
+    [InlineData("agents.yml", "{pattern: xmrig,", "{pattern: xm,", "at least 3 characters")]
+    [InlineData("scoring.yml", "high_threshold: 4", "high_threshold: 1", "high_threshold must not be below medium_threshold")]
+    public void A_bad_rule_names_file_line_and_problem(string file, string find, string replace, string problem)
+    {
+        var original = Shipped(file);
+        Assert.Contains(find, original, StringComparison.Ordinal);
+        var broken = original.Replace(find, replace, StringComparison.Ordinal);
+        var expectedLine = original[..original.IndexOf(find, StringComparison.Ordinal)].Count(c => c == '\n') + 1;
+
+        var e = Assert.Throws<RuleLoadException>(() => RuleLoader.Load(ShippedWith(file, broken)));
+
+        var error = Assert.Single(e.Errors);
+        Assert.Equal(file, error.File);
+        Assert.Equal(expectedLine, error.Line);
+        Assert.Contains(problem, error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Yaml_syntax_errors_have_a_line()
+    {
+        var e = Assert.Throws<RuleLoadException>(() => RuleLoader.Load(ShippedWith("extra.yml", "kind: agents\nagents:\n  - {pattern: [unclosed\n")));
+        var error = Assert.Single(e.Errors);
+        Assert.Equal("extra.yml", error.File);
+        Assert.True(error.Line >= 3);
+        Assert.StartsWith("YAML syntax", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_not_just_the_first()
+    {
+        var e = Assert.Throws<RuleLoadException>(() => RuleLoader.Load(ShippedWith("extra.yml", "kind: agents\nagents:\n  - {pattern: ab, software: x, match: prefix, weight: 1}\n  - {pattern: abcd, software: y, match: sometimes, weight: 1}\n")));
+        Assert.Equal([3, 4], e.Errors.Select(x => x.Line));
+    }
+
+    [Fact]
+    public void A_missing_directory_is_an_error_not_an_empty_rule_set()
+    {
+        var e = Assert.Throws<RuleLoadException>(() => RuleLoader.LoadDirectory(Path.Combine(Path.GetTempPath(), "no-such-rules-" + Guid.NewGuid())));
+        Assert.Contains("does not exist", e.Errors[0].Problem, StringComparison.Ordinal);
+    }
+}
