@@ -14,7 +14,7 @@ public sealed class MiningMessageEvaluator
 {
     private readonly RuleSet _rules;
     private readonly MethodRule[] _methods;
-    private readonly int[] _methodShape;
+    private readonly ParamsShape[] _methodShape;
     private readonly int[] _methodReply;
     private readonly int[] _methodDialect;
     private readonly int _ethereumStratum1;
@@ -25,7 +25,7 @@ public sealed class MiningMessageEvaluator
         ArgumentNullException.ThrowIfNull(rules);
         _rules = rules;
         _methods = [.. rules.Methods];
-        _methodShape = Array.ConvertAll(_methods, m => MessageShapes.ParamsShapeIndex(m.Shape));
+        _methodShape = Array.ConvertAll(_methods, m => (ParamsShape)MessageShapes.ParamsShapeIndex(m.Shape));
         _methodReply = Array.ConvertAll(_methods, m => MessageShapes.ReplyShapeIndex(m.Reply));
         _methodDialect = Array.ConvertAll(_methods, m => DialectIndex(rules, m.Dialect));
         _ethereumStratum1 = DialectIndex(rules, "ethereumstratum-v1");
@@ -133,7 +133,7 @@ public sealed class MiningMessageEvaluator
         var rule = _methods[index];
         var reversed = reversedRequest;
         var replyShape = _methodReply[index];
-        if (replyShape >= 0 && MessageShapes.MatchesReply(replyShape, message))
+        if (replyShape >= 0 && MessageShapes.MatchesReply((ReplyShape)replyShape, message))
         {
             evidence.Add(new EvidenceItem(EvidenceKind.Reply, index), rule.ReplyWeight, DialectOf(index, message), reversed);
             ExtractFromReply(message, evidence);

@@ -2,6 +2,52 @@ using PoolDetector.Core.Protocols.JsonRpc;
 
 namespace PoolDetector.Core.Protocols.Stratum;
 
+/// <summary>Parameter checks, in the order of <see cref="MessageShapes.ParamsShapeNames"/>.</summary>
+public enum ParamsShape
+{
+    Subscribe,
+    Authorize,
+    Submit,
+    Notify,
+    Difficulty,
+    Target,
+    Extranonce,
+    VersionMask,
+    Configure,
+    Reconnect,
+    Suggest,
+    Hello,
+    CnLogin,
+    CnJob,
+    CnSubmit,
+    CnKeepalive,
+    CnGetjob,
+    EthLogin,
+    EthGetwork,
+    EthSubmitwork,
+    EthHashrate,
+    Getwork,
+    Getblocktemplate,
+    Submitblock,
+    Any,
+}
+
+/// <summary>Reply checks, in the order of <see cref="MessageShapes.ReplyShapeNames"/>.</summary>
+public enum ReplyShape
+{
+    SubscribeReply,
+    AuthorizeReply,
+    ShareReply,
+    CnLoginReply,
+    CnShareReply,
+    CnJobReply,
+    EthWorkReply,
+    EthBoolReply,
+    GetworkReply,
+    GetblocktemplateReply,
+    AnyResult,
+}
+
 /// <summary>
 /// The parameter and reply checks that make a message mining-shaped. A method name alone is
 /// cheap to imitate and common names (<c>login</c>, <c>submit</c>) are everywhere; the shapes
@@ -45,73 +91,73 @@ public static class MessageShapes
         return -1;
     }
 
-    /// <summary>Does the request or notification carry the parameters of shape <paramref name="shape"/> (an index into <see cref="ParamsShapeNames"/>)?</summary>
-    public static bool MatchesParams(int shape, in JsonRpcMessage m)
+    /// <summary>Does the request or notification carry the parameters of shape <paramref name="shape"/>?</summary>
+    public static bool MatchesParams(ParamsShape shape, in JsonRpcMessage m)
     {
         var p = m.Params;
-        return ParamsShapeNames[shape] switch
+        return shape switch
         {
             // [agent?, session?, host?, port?]: cgminer sends [], NiceHash ["agent", "EthereumStratum/1.0.0"].
-            "subscribe" => IsArray(p, 0, 4) && AllScalarText(m, p, 4),
+            ParamsShape.Subscribe => IsArray(p, 0, 4) && AllScalarText(m, p, 4),
             // [worker, password?]
-            "authorize" => IsArray(p, 1, 3) && p.Element(0).Kind == JsonKind.String,
+            ParamsShape.Authorize => IsArray(p, 1, 3) && p.Element(0).Kind == JsonKind.String,
             // [worker, job_id, extranonce2, ntime, nonce(, version)] and the 3/5-item Ethereum and ZCash forms.
-            "submit" => IsArray(p, 3, 8) && p.Element(0).Kind == JsonKind.String && IsText(p.Element(1)) && IsText(p.Element(2)),
+            ParamsShape.Submit => IsArray(p, 3, 8) && p.Element(0).Kind == JsonKind.String && IsText(p.Element(1)) && IsText(p.Element(2)),
             // [job_id, ...hashes..., clean_jobs]: Bitcoin 9 items, ZCash 8, EthereumStratum 4.
-            "notify" => IsArray(p, 3, 16) && IsText(p.Element(0))
+            ParamsShape.Notify => IsArray(p, 3, 16) && IsText(p.Element(0))
                 && (p.Element(Math.Min(p.Count, JsonElements.Length) - 1).IsBool || CountHex(m, p, 8) >= 2),
-            "difficulty" => IsArray(p, 1, 1) && p.Element(0).Kind == JsonKind.Number,
-            "suggest" => IsArray(p, 1, 1) && p.Element(0).Kind is JsonKind.Number or JsonKind.String,
-            "target" => IsArray(p, 1, 2) && IsHex(m, p.Element(0), 8),
-            "extranonce" => IsArray(p, 1, 2) && IsHex(m, p.Element(0), 0),
-            "version-mask" => IsArray(p, 1, 1) && IsHex(m, p.Element(0), 1),
-            "configure" => IsArray(p, 2, 2) && p.Element(0).Kind == JsonKind.Array && p.Element(1).Kind == JsonKind.Object,
-            "reconnect" => IsArray(p, 0, 3) && (p.Count == 0 || p.Element(0).Kind == JsonKind.String),
-            "hello" => p.Kind == JsonKind.Object && (p.Key(JsonKey.Proto).Kind == JsonKind.String || p.Key(JsonKey.Agent).Kind == JsonKind.String),
+            ParamsShape.Difficulty => IsArray(p, 1, 1) && p.Element(0).Kind == JsonKind.Number,
+            ParamsShape.Suggest => IsArray(p, 1, 1) && p.Element(0).Kind is JsonKind.Number or JsonKind.String,
+            ParamsShape.Target => IsArray(p, 1, 2) && IsHex(m, p.Element(0), 8),
+            ParamsShape.Extranonce => IsArray(p, 1, 2) && IsHex(m, p.Element(0), 0),
+            ParamsShape.VersionMask => IsArray(p, 1, 1) && IsHex(m, p.Element(0), 1),
+            ParamsShape.Configure => IsArray(p, 2, 2) && p.Element(0).Kind == JsonKind.Array && p.Element(1).Kind == JsonKind.Object,
+            ParamsShape.Reconnect => IsArray(p, 0, 3) && (p.Count == 0 || p.Element(0).Kind == JsonKind.String),
+            ParamsShape.Hello => p.Kind == JsonKind.Object && (p.Key(JsonKey.Proto).Kind == JsonKind.String || p.Key(JsonKey.Agent).Kind == JsonKind.String),
             // XMRig: {"login", "pass", "agent", "algo": [...], "rigid"}; xmr-stak and browsers send fewer.
-            "cn-login" => p.Kind == JsonKind.Object && p.Key(JsonKey.Login).Kind == JsonKind.String
+            ParamsShape.CnLogin => p.Kind == JsonKind.Object && p.Key(JsonKey.Login).Kind == JsonKind.String
                 && (p.Has(JsonKey.Pass) || p.Has(JsonKey.Agent)),
-            "cn-job" => p.Kind == JsonKind.Object && IsCnJob(m, p),
+            ParamsShape.CnJob => p.Kind == JsonKind.Object && IsCnJob(m, p),
             // {"id": session, "job_id", "nonce": 8 hex, "result": 64 hex}
-            "cn-submit" => p.Kind == JsonKind.Object && p.Has(JsonKey.JobId)
+            ParamsShape.CnSubmit => p.Kind == JsonKind.Object && p.Has(JsonKey.JobId)
                 && IsHex(m, p.Key(JsonKey.Nonce), 8) && IsHex(m, p.Key(JsonKey.Result), 64),
-            "cn-keepalive" or "cn-getjob" => p.Kind == JsonKind.Object && p.Key(JsonKey.Id).Kind == JsonKind.String,
+            ParamsShape.CnKeepalive or ParamsShape.CnGetjob => p.Kind == JsonKind.Object && p.Key(JsonKey.Id).Kind == JsonKind.String,
             // [wallet(.worker), password?]
-            "eth-login" => IsArray(p, 1, 2) && p.Element(0).Kind == JsonKind.String,
-            "eth-getwork" => p.Kind == JsonKind.None || IsArray(p, 0, 0),
+            ParamsShape.EthLogin => IsArray(p, 1, 2) && p.Element(0).Kind == JsonKind.String,
+            ParamsShape.EthGetwork => p.Kind == JsonKind.None || IsArray(p, 0, 0),
             // [nonce 0x+16 hex, header hash, mix digest]
-            "eth-submitwork" => IsArray(p, 3, 3) && IsHex(m, p.Element(0), 16) && IsHex(m, p.Element(1), 64) && IsHex(m, p.Element(2), 64),
+            ParamsShape.EthSubmitwork => IsArray(p, 3, 3) && IsHex(m, p.Element(0), 16) && IsHex(m, p.Element(1), 64) && IsHex(m, p.Element(2), 64),
             // [hashrate, client id]
-            "eth-hashrate" => IsArray(p, 2, 2) && IsHex(m, p.Element(0), 1) && IsHex(m, p.Element(1), 1),
+            ParamsShape.EthHashrate => IsArray(p, 2, 2) && IsHex(m, p.Element(0), 1) && IsHex(m, p.Element(1), 1),
             // [] to ask for work, [data] to submit it
-            "getwork" => p.Kind == JsonKind.None || IsArray(p, 0, 0) || (IsArray(p, 1, 1) && IsHex(m, p.Element(0), 128)),
-            "getblocktemplate" => p.Kind == JsonKind.None || IsArray(p, 0, 0) || (IsArray(p, 1, 1) && p.Element(0).Kind == JsonKind.Object),
-            "submitblock" => IsArray(p, 1, 2) && IsHex(m, p.Element(0), 160),
-            "any" => true,
+            ParamsShape.Getwork => p.Kind == JsonKind.None || IsArray(p, 0, 0) || (IsArray(p, 1, 1) && IsHex(m, p.Element(0), 128)),
+            ParamsShape.Getblocktemplate => p.Kind == JsonKind.None || IsArray(p, 0, 0) || (IsArray(p, 1, 1) && p.Element(0).Kind == JsonKind.Object),
+            ParamsShape.Submitblock => IsArray(p, 1, 2) && IsHex(m, p.Element(0), 160),
+            ParamsShape.Any => true,
             _ => false,
         };
     }
 
-    /// <summary>Does the response carry the result of shape <paramref name="shape"/> (an index into <see cref="ReplyShapeNames"/>)?</summary>
-    public static bool MatchesReply(int shape, in JsonRpcMessage m)
+    /// <summary>Does the response carry the result of shape <paramref name="shape"/>?</summary>
+    public static bool MatchesReply(ReplyShape shape, in JsonRpcMessage m)
     {
         var r = m.Result;
-        return ReplyShapeNames[shape] switch
+        return shape switch
         {
             // [[["mining.set_difficulty", id], ["mining.notify", id]], extranonce1, extranonce2_size]
             // or NiceHash's [["mining.notify", id, "EthereumStratum/1.0.0"], extranonce].
-            "subscribe-reply" => IsArray(r, 2, 3) && r.Element(0).Kind == JsonKind.Array && r.Element(1).Kind == JsonKind.String
+            ReplyShape.SubscribeReply => IsArray(r, 2, 3) && r.Element(0).Kind == JsonKind.Array && r.Element(1).Kind == JsonKind.String
                 && (m.Markers & (JsonMarkers.MiningNotify | JsonMarkers.MiningSetDifficulty | JsonMarkers.EthereumStratum1)) != 0,
-            "authorize-reply" or "share-reply" or "eth-bool-reply" => r.IsBoolValue(),
-            "cn-login-reply" => r.Kind == JsonKind.Object && (IsCnJob(m, m.ResultJob) || (r.Key(JsonKey.Status).Kind == JsonKind.String && r.Key(JsonKey.Id).Kind == JsonKind.String && r.Has(JsonKey.Job))),
-            "cn-job-reply" => r.Kind == JsonKind.Object && IsCnJob(m, r),
-            "cn-share-reply" => r.Kind == JsonKind.Object && r.Key(JsonKey.Status).Kind == JsonKind.String,
+            ReplyShape.AuthorizeReply or ReplyShape.ShareReply or ReplyShape.EthBoolReply => r.IsBoolValue(),
+            ReplyShape.CnLoginReply => r.Kind == JsonKind.Object && (IsCnJob(m, m.ResultJob) || (r.Key(JsonKey.Status).Kind == JsonKind.String && r.Key(JsonKey.Id).Kind == JsonKind.String && r.Has(JsonKey.Job))),
+            ReplyShape.CnJobReply => r.Kind == JsonKind.Object && IsCnJob(m, r),
+            ReplyShape.CnShareReply => r.Kind == JsonKind.Object && r.Key(JsonKey.Status).Kind == JsonKind.String,
             // [header hash, seed hash, boundary(, block number)]
-            "eth-work-reply" => IsArray(r, 3, 4) && IsHex(m, r.Element(0), 64) && IsHex(m, r.Element(1), 64) && IsHex(m, r.Element(2), 16),
-            "getwork-reply" => r.Kind == JsonKind.Object && IsHex(m, r.Key(JsonKey.Data), 128) && IsHex(m, r.Key(JsonKey.Target), 8),
-            "getblocktemplate-reply" => r.Kind == JsonKind.Object && IsHex(m, r.Key(JsonKey.PreviousBlockHash), 64)
+            ReplyShape.EthWorkReply => IsArray(r, 3, 4) && IsHex(m, r.Element(0), 64) && IsHex(m, r.Element(1), 64) && IsHex(m, r.Element(2), 16),
+            ReplyShape.GetworkReply => r.Kind == JsonKind.Object && IsHex(m, r.Key(JsonKey.Data), 128) && IsHex(m, r.Key(JsonKey.Target), 8),
+            ReplyShape.GetblocktemplateReply => r.Kind == JsonKind.Object && IsHex(m, r.Key(JsonKey.PreviousBlockHash), 64)
                 && (r.Has(JsonKey.CoinbaseValue) || r.Has(JsonKey.Transactions) || r.Has(JsonKey.Bits)),
-            "any-result" => r.Kind is not (JsonKind.None or JsonKind.Null),
+            ReplyShape.AnyResult => r.Kind is not (JsonKind.None or JsonKind.Null),
             _ => false,
         };
     }
