@@ -1,0 +1,147 @@
+using PacketDotNet;
+
+namespace PoolDetector.Core.Decoding;
+
+/// <summary>
+/// The decoder of record: the same contract as <see cref="PacketDecoder.Decode"/>, implemented
+/// with PacketDotNet. It allocates (a copy of the frame and an object per layer) and exists so the
+/// fast path can be checked against it packet by packet; the engine does not call it.
+/// </summary>
+/// <remarks>
+/// PacketDotNet finds the layers; the rules that turn them into a <see cref="DecodeStatus"/>
+/// (fragments, tunnels, length clipping) are applied here on PacketDotNet's own field values,
+/// so the two decoders share semantics but not parsing code. Known limits of PacketDotNet 1.4.8
+/// are listed where they bite, and asserted in the tests.
+/// </remarks>
+public static class ReferenceDecoder
+{
+    private const int Ipv4MoreFragmentsFlag = 0x1;
+    private const int FragmentHeaderMoreFragmentsFlag = 0x1;
+
+    public static DecodeStatus Decode(LinkType linkType, ReadOnlySpan<byte> frame, out DecodedPacket packet)
+    {
+        packet = default;
+        if (!Enum.IsDefined(linkType))
+        {
+            return DecodeStatus.UnsupportedLinkType;
+        }
+        var bytes = frame.ToArray();
+        try
+        {
+            var parsed = Packet.ParsePacket(ToLinkLayers(linkType), bytes);
+            return FromPacketDotNet(parsed, ref packet);
+        }
+        catch (Exception)
+        {
+            // PacketDotNet throws on short or inconsistent frames (index out of range and the like);
+            // like the fast path, this decoder reports instead of throwing.
+            packet = default;
+            return DecodeStatus.Malformed;
+        }
+    }
+
+    /// <summary>LinkLayers is numbered by the pcap registry, as LinkType is, with one gap.</summary>
+    private static LinkLayers ToLinkLayers(LinkType linkType) => linkType switch
+    {
+        // PacketDotNet 1.4.8 throws NotImplementedException for LinkLayers.IPv4/IPv6 (228/229);
+        // both are raw IP of a fixed version, and its Raw parser picks the version from the first nibble.
+        LinkType.Ipv4 or LinkType.Ipv6 => LinkLayers.Raw,
+        _ => (LinkLayers)(int)linkType,
+    };
+
+    private static DecodeStatus FromPacketDotNet(Packet? layer, ref DecodedPacket packet)
+    {
+        var tags = 0;
+        while (layer is not null and not IPPacket)
+        {
+            if (layer is Ieee8021QPacket tag)
+            {
+                if (tags == 0)
+                {
+                    packet.OuterVlan = tag.VlanIdentifier;
+                }
+                else if (tags == 1)
+                {
+                    packet.InnerVlan = tag.VlanIdentifier;
+                }
+                tags++;
+            }
+            layer = layer.PayloadPacket;
+        }
+
+        switch (layer)
+        {
+            case IPv4Packet v4:
+                packet.Source = IpAddress.FromIPAddress(v4.SourceAddress);
+                packet.Destination = IpAddress.FromIPAddress(v4.DestinationAddress);
+                if ((v4.FragmentFlags & Ipv4MoreFragmentsFlag) != 0 || v4.FragmentOffset != 0)
+                {
+                    return DecodeStatus.Fragment;
+                }
+                return FromTransport(v4, v4.HeaderSegment.Offset + v4.TotalLength, ref packet);
+
+            case IPv6Packet v6:
+                packet.Source = IpAddress.FromIPAddress(v6.SourceAddress);
+                packet.Destination = IpAddress.FromIPAddress(v6.DestinationAddress);
+                foreach (var extension in v6.ExtensionHeaders)
+                {
+                    if (extension.Header == ProtocolType.IPv6FragmentHeader && IsRealFragment(extension))
+                    {
+                        return DecodeStatus.Fragment;
+                    }
+                }
+                return FromTransport(v6, v6.HeaderSegment.Offset + PacketDecoder.Ipv6HeaderLength + v6.PayloadLength, ref packet);
+
+            default:
+                return DecodeStatus.NotIp;
+        }
+    }
+
+    /// <summary>A fragment header with offset 0 and no more fragments is an atomic fragment: a whole packet.</summary>
+    private static bool IsRealFragment(IPv6ExtensionHeader header)
+    {
+        // The extension header's Payload starts after next header and length: offset+flags come first.
+        var data = header.Payload;
+        if (data is null || data.Length < 2)
+        {
+            return true;
+        }
+        var field = (data.Bytes[data.Offset] << 8) | data.Bytes[data.Offset + 1];
+        return (field & 0xFFF8) != 0 || (field & FragmentHeaderMoreFragmentsFlag) != 0;
+    }
+
+    private static DecodeStatus FromTransport(IPPacket ip, int ipEnd, ref DecodedPacket packet)
+    {
+        switch (ip.PayloadPacket)
+        {
+            case TcpPacket tcp:
+                packet.Transport = TransportProtocol.Tcp;
+                packet.SourcePort = tcp.SourcePort;
+                packet.DestinationPort = tcp.DestinationPort;
+                packet.Sequence = tcp.SequenceNumber;
+                packet.Acknowledgment = tcp.AcknowledgmentNumber;
+                packet.TcpFlags = (TcpFlags)(tcp.Flags & 0x3F);
+                SetPayload(tcp, tcp.HeaderSegment.Offset + tcp.HeaderSegment.Length, ipEnd, ref packet);
+                return DecodeStatus.Ok;
+
+            case UdpPacket udp:
+                packet.Transport = TransportProtocol.Udp;
+                packet.SourcePort = udp.SourcePort;
+                packet.DestinationPort = udp.DestinationPort;
+                var udpStart = udp.HeaderSegment.Offset;
+                SetPayload(udp, udp.HeaderSegment.Offset + udp.HeaderSegment.Length, Math.Min(udpStart + udp.Length, ipEnd), ref packet);
+                return DecodeStatus.Ok;
+
+            default:
+                return DecodeStatus.NotTcpOrUdp;
+        }
+    }
+
+    private static void SetPayload(Packet transport, int payloadOffset, int declaredEnd, ref DecodedPacket packet)
+    {
+        var captured = transport.BytesSegment.Bytes.Length;
+        packet.PayloadOffset = payloadOffset;
+        packet.PayloadTruncated = declaredEnd > captured;
+        packet.PayloadLength = Math.Min(declaredEnd, captured) - payloadOffset;
+    }
+}
