@@ -21,12 +21,15 @@ public static class PacketDecoder
     public const ushort EtherTypeProviderBridging = 0x88A8;
     /// <summary>The pre-standard QinQ outer tag some switches still emit.</summary>
     public const ushort EtherTypeQinQLegacy = 0x9100;
+    public const ushort EtherTypePppoeSession = 0x8864;
 
     public const int EthernetHeaderLength = 14;
     public const int VlanTagLength = 4;
     public const int LinuxSllHeaderLength = 16;
     public const int LinuxSll2HeaderLength = 20;
     public const int LoopbackHeaderLength = 4;
+    /// <summary>PPPoE session header (6) plus the PPP protocol field (2).</summary>
+    public const int PppoeSessionHeaderLength = 8;
     public const int Ipv4MinimumHeaderLength = 20;
     public const int Ipv6HeaderLength = 40;
     public const int TcpMinimumHeaderLength = 20;
@@ -36,6 +39,8 @@ public static class PacketDecoder
     private const int LinuxSllProtocolOffset = 14;
     private const int LinuxSll2ProtocolOffset = 0;
     private const ushort VlanIdMask = 0x0FFF;
+    private const ushort PppProtocolIpv4 = 0x0021;
+    private const ushort PppProtocolIpv6 = 0x0057;
 
     // BSD loopback address families: AF_INET is 2 everywhere, AF_INET6 is not.
     private const uint AddressFamilyInet = 2;
@@ -168,7 +173,23 @@ public static class PacketDecoder
         {
             EtherTypeIpv4 => DecodeIpv4(frame, offset, ref packet),
             EtherTypeIpv6 => DecodeIpv6(frame, offset, ref packet),
+            EtherTypePppoeSession => DecodePppoeSession(frame, offset, ref packet),
             // ARP, LLDP, and 802.3 frames whose "type" is really a length.
+            _ => DecodeStatus.NotIp,
+        };
+    }
+
+    /// <summary>DSL uplinks and some residence-hall networks carry IP inside PPPoE sessions.</summary>
+    private static DecodeStatus DecodePppoeSession(ReadOnlySpan<byte> frame, int offset, ref DecodedPacket packet)
+    {
+        if (offset + PppoeSessionHeaderLength > frame.Length)
+        {
+            return DecodeStatus.Truncated;
+        }
+        return ReadUInt16(frame, offset + 6) switch
+        {
+            PppProtocolIpv4 => DecodeIpv4(frame, offset + PppoeSessionHeaderLength, ref packet),
+            PppProtocolIpv6 => DecodeIpv6(frame, offset + PppoeSessionHeaderLength, ref packet),
             _ => DecodeStatus.NotIp,
         };
     }
@@ -208,7 +229,13 @@ public static class PacketDecoder
             return DecodeStatus.Truncated;
         }
         int totalLength = ReadUInt16(ip, 2);
-        if (totalLength < headerLength)
+        if (totalLength == 0)
+        {
+            // Segmentation offload: the capturing host saw the segment before the NIC split it and
+            // wrote 0 for the length (Windows does). Wireshark's "TSO" option reads it as "the rest of the frame".
+            totalLength = ip.Length;
+        }
+        else if (totalLength < headerLength)
         {
             return DecodeStatus.Malformed;
         }

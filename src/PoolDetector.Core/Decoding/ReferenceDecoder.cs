@@ -17,6 +17,9 @@ public static class ReferenceDecoder
 {
     private const int Ipv4MoreFragmentsFlag = 0x1;
     private const int FragmentHeaderMoreFragmentsFlag = 0x1;
+    private const int MinimumIpv4HeaderWords = 5;
+    private const int MinimumTcpHeaderWords = 5;
+    private const ushort ClassicTcpFlags = 0x3F;
 
     public static DecodeStatus Decode(LinkType linkType, ReadOnlySpan<byte> frame, out DecodedPacket packet)
     {
@@ -72,15 +75,25 @@ public static class ReferenceDecoder
         switch (layer)
         {
             case IPv4Packet v4:
+                // PacketDotNet trusts the EtherType and the IHL; the contract does not.
+                if (v4.Version != IPVersion.IPv4 || v4.HeaderLength < MinimumIpv4HeaderWords)
+                {
+                    return DecodeStatus.Malformed;
+                }
                 packet.Source = IpAddress.FromIPAddress(v4.SourceAddress);
                 packet.Destination = IpAddress.FromIPAddress(v4.DestinationAddress);
                 if ((v4.FragmentFlags & Ipv4MoreFragmentsFlag) != 0 || v4.FragmentOffset != 0)
                 {
                     return DecodeStatus.Fragment;
                 }
-                return FromTransport(v4, v4.HeaderSegment.Offset + v4.TotalLength, ref packet);
+                // TotalLength already stands in for a 0 written by segmentation offload.
+                return FromTransport(v4, v4.HeaderSegment.Offset + (ushort)v4.TotalLength, ref packet);
 
             case IPv6Packet v6:
+                if (v6.Version != IPVersion.IPv6 || v6.PayloadLength == 0)
+                {
+                    return DecodeStatus.Malformed;
+                }
                 packet.Source = IpAddress.FromIPAddress(v6.SourceAddress);
                 packet.Destination = IpAddress.FromIPAddress(v6.DestinationAddress);
                 foreach (var extension in v6.ExtensionHeaders)
@@ -115,22 +128,38 @@ public static class ReferenceDecoder
         switch (ip.PayloadPacket)
         {
             case TcpPacket tcp:
+            {
+                // PacketDotNet accepts any data offset and lets the header run past the IP packet.
+                var payloadOffset = tcp.HeaderSegment.Offset + tcp.HeaderSegment.Length;
+                if (tcp.DataOffset < MinimumTcpHeaderWords || payloadOffset > ipEnd)
+                {
+                    return DecodeStatus.Malformed;
+                }
                 packet.Transport = TransportProtocol.Tcp;
                 packet.SourcePort = tcp.SourcePort;
                 packet.DestinationPort = tcp.DestinationPort;
                 packet.Sequence = tcp.SequenceNumber;
                 packet.Acknowledgment = tcp.AcknowledgmentNumber;
-                packet.TcpFlags = (TcpFlags)(tcp.Flags & 0x3F);
-                SetPayload(tcp, tcp.HeaderSegment.Offset + tcp.HeaderSegment.Length, ipEnd, ref packet);
+                packet.TcpFlags = (TcpFlags)(tcp.Flags & ClassicTcpFlags);
+                SetPayload(tcp, payloadOffset, ipEnd, ref packet);
                 return DecodeStatus.Ok;
+            }
 
             case UdpPacket udp:
+            {
+                var payloadOffset = udp.HeaderSegment.Offset + udp.HeaderSegment.Length;
+                // Length reads as a signed 16-bit value in PacketDotNet 1.4.8.
+                var udpLength = (ushort)udp.Length;
+                if (udpLength < payloadOffset - udp.HeaderSegment.Offset || payloadOffset > ipEnd)
+                {
+                    return DecodeStatus.Malformed;
+                }
                 packet.Transport = TransportProtocol.Udp;
                 packet.SourcePort = udp.SourcePort;
                 packet.DestinationPort = udp.DestinationPort;
-                var udpStart = udp.HeaderSegment.Offset;
-                SetPayload(udp, udp.HeaderSegment.Offset + udp.HeaderSegment.Length, Math.Min(udpStart + udp.Length, ipEnd), ref packet);
+                SetPayload(udp, payloadOffset, Math.Min(udp.HeaderSegment.Offset + udpLength, ipEnd), ref packet);
                 return DecodeStatus.Ok;
+            }
 
             default:
                 return DecodeStatus.NotTcpOrUdp;

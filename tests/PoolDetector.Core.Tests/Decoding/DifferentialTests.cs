@@ -1,0 +1,68 @@
+using PoolDetector.Core.Decoding;
+using PoolDetector.Testing;
+using Xunit.Abstractions;
+
+namespace PoolDetector.Core.Tests.Decoding;
+
+/// <summary>
+/// The fast path against the decoder of record on every packet of every corpus capture:
+/// wherever PacketDotNet finds TCP or UDP, the fast path must agree on status and every field.
+/// </summary>
+public class DifferentialTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Fast_path_agrees_with_PacketDotNet_on_every_corpus_packet()
+    {
+        if (RepositoryPaths.SharedPcaps is null)
+        {
+            output.WriteLine("Skipped: ../shared/pcaps is absent; only the repository's pcaps/ folder is compared.");
+        }
+        var files = CaptureCorpus.Files();
+        var compared = 0;
+        var frames = 0;
+        var unsupported = 0;
+        var disagreements = new List<string>();
+        foreach (var file in files)
+        {
+            foreach (var frame in CaptureCorpus.Read(file))
+            {
+                frames++;
+                if (!CaptureCorpus.TryLinkType(frame, out var linkType))
+                {
+                    unsupported++;
+                    Assert.Equal(DecodeStatus.UnsupportedLinkType, PacketDecoder.Decode((LinkType)frame.LinkTypeNumber, frame.Data, out _));
+                    continue;
+                }
+                var reference = ReferenceDecoder.Decode(linkType, frame.Data, out var expected);
+                var fast = PacketDecoder.Decode(linkType, frame.Data, out var actual);
+                if (reference != DecodeStatus.Ok)
+                {
+                    continue;
+                }
+                compared++;
+                if (fast != DecodeStatus.Ok || !expected.Equals(actual))
+                {
+                    disagreements.Add($"{Path.GetFileName(frame.File)} #{frame.Number} ({linkType}): reference {Describe(reference, expected)} fast {Describe(fast, actual)}");
+                }
+            }
+        }
+
+        output.WriteLine($"{files.Count} captures, {frames} frames, {unsupported} of unsupported link types, {compared} TCP/UDP packets compared, {disagreements.Count} disagreements.");
+        foreach (var line in disagreements.Take(50))
+        {
+            output.WriteLine(line);
+        }
+        Assert.Empty(disagreements);
+        if (RepositoryPaths.SharedPcaps is not null)
+        {
+            // Guards against a reader that silently reads nothing.
+            Assert.True(compared > 10_000, $"only {compared} packets compared");
+        }
+    }
+
+    private static string Describe(DecodeStatus status, DecodedPacket p) =>
+        status != DecodeStatus.Ok
+            ? status.ToString()
+            : $"{p.Transport} {p.Source}:{p.SourcePort} > {p.Destination}:{p.DestinationPort} vlan {p.OuterVlan}/{p.InnerVlan} " +
+              $"flags {p.TcpFlags} seq {p.Sequence} ack {p.Acknowledgment} payload {p.PayloadOffset}+{p.PayloadLength}{(p.PayloadTruncated ? " truncated" : "")}";
+}
