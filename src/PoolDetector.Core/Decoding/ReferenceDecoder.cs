@@ -32,7 +32,7 @@ public static class ReferenceDecoder
         try
         {
             var parsed = Packet.ParsePacket(ToLinkLayers(linkType), bytes);
-            return FromPacketDotNet(parsed, ref packet);
+            return FromPacketDotNet(parsed, bytes.Length, ref packet);
         }
         catch (Exception)
         {
@@ -52,7 +52,7 @@ public static class ReferenceDecoder
         _ => (LinkLayers)(int)linkType,
     };
 
-    private static DecodeStatus FromPacketDotNet(Packet? layer, ref DecodedPacket packet)
+    private static DecodeStatus FromPacketDotNet(Packet? layer, int captured, ref DecodedPacket packet)
     {
         var tags = 0;
         while (layer is not null and not IPPacket)
@@ -87,7 +87,7 @@ public static class ReferenceDecoder
                     return DecodeStatus.Fragment;
                 }
                 // TotalLength already stands in for a 0 written by segmentation offload.
-                return FromTransport(v4, v4.HeaderSegment.Offset + (ushort)v4.TotalLength, ref packet);
+                return FromTransport(v4, v4.HeaderSegment.Offset + (ushort)v4.TotalLength, captured, ref packet);
 
             case IPv6Packet v6:
                 if (v6.Version != IPVersion.IPv6 || v6.PayloadLength == 0)
@@ -103,7 +103,7 @@ public static class ReferenceDecoder
                         return DecodeStatus.Fragment;
                     }
                 }
-                return FromTransport(v6, v6.HeaderSegment.Offset + PacketDecoder.Ipv6HeaderLength + v6.PayloadLength, ref packet);
+                return FromTransport(v6, v6.HeaderSegment.Offset + PacketDecoder.Ipv6HeaderLength + v6.PayloadLength, captured, ref packet);
 
             default:
                 return DecodeStatus.NotIp;
@@ -123,7 +123,7 @@ public static class ReferenceDecoder
         return (field & 0xFFF8) != 0 || (field & FragmentHeaderMoreFragmentsFlag) != 0;
     }
 
-    private static DecodeStatus FromTransport(IPPacket ip, int ipEnd, ref DecodedPacket packet)
+    private static DecodeStatus FromTransport(IPPacket ip, int ipEnd, int captured, ref DecodedPacket packet)
     {
         switch (ip.PayloadPacket)
         {
@@ -141,7 +141,7 @@ public static class ReferenceDecoder
                 packet.Sequence = tcp.SequenceNumber;
                 packet.Acknowledgment = tcp.AcknowledgmentNumber;
                 packet.TcpFlags = (TcpFlags)(tcp.Flags & ClassicTcpFlags);
-                SetPayload(tcp, payloadOffset, ipEnd, ref packet);
+                SetPayload(payloadOffset, ipEnd, captured, ref packet);
                 return DecodeStatus.Ok;
             }
 
@@ -157,7 +157,7 @@ public static class ReferenceDecoder
                 packet.Transport = TransportProtocol.Udp;
                 packet.SourcePort = udp.SourcePort;
                 packet.DestinationPort = udp.DestinationPort;
-                SetPayload(udp, payloadOffset, Math.Min(udp.HeaderSegment.Offset + udpLength, ipEnd), ref packet);
+                SetPayload(payloadOffset, Math.Min(udp.HeaderSegment.Offset + udpLength, ipEnd), captured, ref packet);
                 return DecodeStatus.Ok;
             }
 
@@ -166,9 +166,13 @@ public static class ReferenceDecoder
         }
     }
 
-    private static void SetPayload(Packet transport, int payloadOffset, int declaredEnd, ref DecodedPacket packet)
+    /// <remarks>
+    /// The captured length is passed down rather than read from the packet's BytesSegment: that
+    /// property decodes the TCP payload lazily, and PacketDotNet 1.4.8 then reads past the end of a
+    /// frame cut by the snaplen right after the TCP header (IndexOutOfRangeException).
+    /// </remarks>
+    private static void SetPayload(int payloadOffset, int declaredEnd, int captured, ref DecodedPacket packet)
     {
-        var captured = transport.BytesSegment.Bytes.Length;
         packet.PayloadOffset = payloadOffset;
         packet.PayloadTruncated = declaredEnd > captured;
         packet.PayloadLength = Math.Min(declaredEnd, captured) - payloadOffset;

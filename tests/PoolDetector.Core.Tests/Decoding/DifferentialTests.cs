@@ -22,6 +22,7 @@ public class DifferentialTests(ITestOutputHelper output)
         var frames = 0;
         var unsupported = 0;
         var disagreements = new List<string>();
+        var fastOnly = new List<string>();
         foreach (var file in files)
         {
             foreach (var frame in CaptureCorpus.Read(file))
@@ -37,6 +38,10 @@ public class DifferentialTests(ITestOutputHelper output)
                 var fast = PacketDecoder.Decode(linkType, frame.Data, out var actual);
                 if (reference != DecodeStatus.Ok)
                 {
+                    if (fast == DecodeStatus.Ok)
+                    {
+                        fastOnly.Add($"{Path.GetFileName(frame.File)} #{frame.Number} ({linkType}): reference {reference} fast {Describe(fast, actual)}");
+                    }
                     continue;
                 }
                 compared++;
@@ -49,6 +54,11 @@ public class DifferentialTests(ITestOutputHelper output)
 
         output.WriteLine($"{files.Count} captures, {frames} frames, {unsupported} of unsupported link types, {compared} TCP/UDP packets compared, {disagreements.Count} disagreements.");
         foreach (var line in disagreements.Take(50))
+        {
+            output.WriteLine(line);
+        }
+        output.WriteLine($"{fastOnly.Count} packets only the fast path decodes:");
+        foreach (var line in fastOnly.Take(50))
         {
             output.WriteLine(line);
         }
