@@ -15,25 +15,25 @@ namespace PoolDetector.Core.Decoding;
 /// </remarks>
 public static class PacketDecoder
 {
-    public const ushort EtherTypeIpv4 = 0x0800;
-    public const ushort EtherTypeIpv6 = 0x86DD;
-    public const ushort EtherTypeVlan = 0x8100;
-    public const ushort EtherTypeProviderBridging = 0x88A8;
+    internal const ushort EtherTypeIpv4 = 0x0800;
+    internal const ushort EtherTypeIpv6 = 0x86DD;
+    internal const ushort EtherTypeVlan = 0x8100;
+    internal const ushort EtherTypeProviderBridging = 0x88A8;
     /// <summary>The pre-standard QinQ outer tag some switches still emit.</summary>
-    public const ushort EtherTypeQinQLegacy = 0x9100;
-    public const ushort EtherTypePppoeSession = 0x8864;
+    internal const ushort EtherTypeQinQLegacy = 0x9100;
+    internal const ushort EtherTypePppoeSession = 0x8864;
 
-    public const int EthernetHeaderLength = 14;
-    public const int VlanTagLength = 4;
-    public const int LinuxSllHeaderLength = 16;
-    public const int LinuxSll2HeaderLength = 20;
-    public const int LoopbackHeaderLength = 4;
+    internal const int EthernetHeaderLength = 14;
+    internal const int VlanTagLength = 4;
+    internal const int LinuxSllHeaderLength = 16;
+    internal const int LinuxSll2HeaderLength = 20;
+    internal const int LoopbackHeaderLength = 4;
     /// <summary>PPPoE session header (6) plus the PPP protocol field (2).</summary>
-    public const int PppoeSessionHeaderLength = 8;
-    public const int Ipv4MinimumHeaderLength = 20;
-    public const int Ipv6HeaderLength = 40;
-    public const int TcpMinimumHeaderLength = 20;
-    public const int UdpHeaderLength = 8;
+    internal const int PppoeSessionHeaderLength = 8;
+    internal const int Ipv4MinimumHeaderLength = 20;
+    internal const int Ipv6HeaderLength = 40;
+    internal const int TcpMinimumHeaderLength = 20;
+    internal const int UdpHeaderLength = 8;
     private const int Ipv6FragmentHeaderLength = 8;
 
     private const int LinuxSllProtocolOffset = 14;
@@ -294,8 +294,12 @@ public static class PacketDecoder
                 case ProtocolFragment:
                     break;
 
+                case ProtocolEsp: // encrypted from here on
+                case ProtocolNoNextHeader:
+                    return DecodeStatus.NotTcpOrUdp;
+
                 default:
-                    // ESP, No Next Header, ICMPv6 and tunnels all end the walk without TCP or UDP.
+                    // ICMPv6, tunnels (IP-in-IPv6, GRE: out of scope) and anything else.
                     return DecodeStatus.NotTcpOrUdp;
             }
 

@@ -144,6 +144,17 @@ internal sealed class FrameBuilder
         return Prepend(tag, tagProtocol);
     }
 
+    /// <summary>A PPPoE session header and PPP protocol field; the result is tagged with EtherType 0x8864.</summary>
+    public FrameBuilder PppoeSession()
+    {
+        var header = new byte[8];
+        header[0] = 0x11; // version 1, type 1
+        BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(2), 0x1B3D);
+        BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(4), (ushort)(_bytes.Length + 2));
+        BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(6), _type == EtherTypeIpv6 ? (ushort)0x0057 : (ushort)0x0021);
+        return Prepend(header, 0x8864);
+    }
+
     public FrameBuilder Ethernet()
     {
         var header = new byte[14];

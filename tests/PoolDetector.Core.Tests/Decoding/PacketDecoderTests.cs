@@ -162,6 +162,24 @@ public class PacketDecoderTests
         AssertStratumV4(packet, frame, 16 + 4 + 20 + 20);
     }
 
+    [Fact]
+    public void Decodes_pppoe_session()
+    {
+        var v4 = StratumTcp().Ipv4("10.1.2.3", "94.23.199.191").PppoeSession().Ethernet().Build();
+        AssertStratumV4(DecodeOk(LinkType.Ethernet, v4), v4, 14 + 8 + 20 + 20);
+        var v6 = StratumTcp().Ipv6("2001:db8::1", "2001:db8:ffff::2").PppoeSession().Vlan(7).Ethernet().Build();
+        var packet = DecodeOk(LinkType.Ethernet, v6);
+        Assert.Equal(7, packet.OuterVlan);
+        AssertStratumTcp(packet, v6, 14 + 4 + 8 + 40 + 20);
+    }
+
+    [Fact]
+    public void Pppoe_session_with_other_ppp_protocol_is_not_ip()
+    {
+        var frame = StratumTcp().Ipv4("10.1.2.3", "94.23.199.191").PppoeSession().Ethernet().PokeUInt16(14 + 6, 0xC021).Build();
+        Assert.Equal(DecodeStatus.NotIp, PacketDecoder.Decode(LinkType.Ethernet, frame, out _));
+    }
+
     [Theory]
     [InlineData(LinkType.Raw)]
     [InlineData(LinkType.Ipv4)]
