@@ -63,11 +63,11 @@ internal sealed class CaptureFileReader : IDisposable
             return false;
         }
 
-        var linkNumber = (int)device.LinkType;
-        if (!LinkTypes.TryFromPcap(linkNumber, out var linkType))
+        var link = device.LinkType;
+        if (!LinkTypes.TryFromPcap((int)link, out var linkType))
         {
             device.Dispose();
-            problem = $"unsupported link type {linkNumber} ({device.LinkType}); supported: Ethernet, Linux cooked v1/v2, raw IP, BSD loopback";
+            problem = $"unsupported link type {(int)link} ({link}); supported: Ethernet, Linux cooked v1/v2, raw IP, BSD loopback";
             return false;
         }
 
