@@ -1,3 +1,5 @@
+using System.IO.Enumeration;
+
 namespace PoolDetector.Cli;
 
 /// <summary>Turns the FILE|DIR arguments into the ordered list of capture files to analyse.</summary>
@@ -61,8 +63,15 @@ internal static class InputFiles
             IgnoreInaccessible = true,
             AttributesToSkip = FileAttributes.None,
         };
+        var entries = new FileSystemEnumerable<string>(directory, (ref FileSystemEntry entry) => entry.ToSpecifiedFullPath(), options)
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory,
+            // Symlinked directories are not followed: a link back up the tree would be
+            // walked again and again until the path grew too long.
+            ShouldRecursePredicate = (ref FileSystemEntry entry) => (entry.Attributes & FileAttributes.ReparsePoint) == 0,
+        };
         var captures = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(directory, "*", options))
+        foreach (var file in entries)
         {
             if (HasExtension(file, CaptureExtensions))
             {

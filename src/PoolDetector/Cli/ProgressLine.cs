@@ -18,7 +18,7 @@ internal sealed class ProgressLine
     private readonly bool _enabled;
     private readonly long _totalBytes;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastDrawn = TimeSpan.MinValue;
+    private TimeSpan _lastDrawn = -Interval;
     private int _width;
 
     public ProgressLine(TextWriter error, bool enabled, long totalBytes)

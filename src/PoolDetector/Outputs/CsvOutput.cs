@@ -13,16 +13,16 @@ internal sealed class CsvOutput : IDetectionOutput
     private readonly TextWriter _output;
     private readonly StringBuilder _row = new(256);
 
+    private bool _headerWritten;
+
     public CsvOutput(TextWriter output)
     {
         _output = output;
-        // RFC 4180 lines end in CRLF.
-        _output.Write(Header);
-        _output.Write("\r\n");
     }
 
     public void Write(string file, MiningDetection detection)
     {
+        WriteHeaderOnce();
         var d = detection;
         _row.Clear();
         Cell(file).Append(',');
@@ -45,7 +45,24 @@ internal sealed class CsvOutput : IDetectionOutput
         _output.Write(_row);
     }
 
-    public void Complete(AnalysisTotals totals) => _output.Flush();
+    public void Complete(AnalysisTotals totals)
+    {
+        // A run with no detections still prints the header; a run stopped by bad
+        // configuration never gets here and leaves stdout empty.
+        WriteHeaderOnce();
+        _output.Flush();
+    }
+
+    private void WriteHeaderOnce()
+    {
+        if (!_headerWritten)
+        {
+            // RFC 4180 lines end in CRLF.
+            _output.Write(Header);
+            _output.Write("\r\n");
+            _headerWritten = true;
+        }
+    }
 
     private StringBuilder Cell(string? value)
     {

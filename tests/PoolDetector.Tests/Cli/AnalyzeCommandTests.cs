@@ -242,3 +242,54 @@ public sealed class AnalyzeCommandTests : IDisposable
         Assert.Contains("192.168.2.148:53846>116.211.167.195:3333", mining);
     }
 }
+
+public sealed class InputFilesTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Finds_captures_recursively_sorted_and_does_not_follow_directory_links()
+    {
+        var b = _dir.File("in/sub/b.pcapng", [1]);
+        var a = _dir.File("in/a.PCAP", [1]);
+        var c = _dir.File("in/sub/c.cap", [1]);
+        _dir.File("in/readme.txt", [1]);
+        Directory.CreateSymbolicLink(Path.Combine(_dir.Path, "in", "sub", "loop"), Path.Combine(_dir.Path, "in"));
+        var errors = new StringWriter();
+
+        var files = InputFiles.Resolve([Path.Combine(_dir.Path, "in")], new CliConsole(new StringWriter(), errors, false, false), quiet: false);
+
+        Assert.Equal([a, b, c], files);
+        Assert.Equal("", errors.ToString());
+    }
+}
+
+public sealed class ProgressLineTests
+{
+    [Fact]
+    public void Draws_for_large_inputs_and_clears_its_line()
+    {
+        var error = new StringWriter();
+        var progress = new ProgressLine(error, enabled: true, totalBytes: 100L * 1024 * 1024);
+
+        progress.Update(1, 2, "/x/big.pcap", 50L * 1024 * 1024);
+        var drawn = error.ToString();
+        progress.Clear();
+
+        Assert.StartsWith("\r[1/2]  50%  50.0 of 100.0 MB  big.pcap", drawn, StringComparison.Ordinal);
+        Assert.EndsWith("\r", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Stays_silent_when_disabled_or_small_and_quick()
+    {
+        var error = new StringWriter();
+
+        new ProgressLine(error, enabled: false, totalBytes: 100L * 1024 * 1024).Update(1, 1, "a.pcap", 1);
+        new ProgressLine(error, enabled: true, totalBytes: 1024).Update(1, 1, "a.pcap", 1);
+
+        Assert.Equal("", error.ToString());
+    }
+}
