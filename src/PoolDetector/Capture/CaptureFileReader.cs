@@ -1,0 +1,228 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+using PoolDetector.Core.Decoding;
+using SharpPcap;
+using SharpPcap.LibPcap;
+
+namespace PoolDetector.Capture;
+
+/// <summary>What reading a capture file to its end gave: packets read, and why it stopped early if it did.</summary>
+internal readonly record struct CaptureReadResult(long Packets, long Bytes, string? Error)
+{
+    public bool Complete => Error is null;
+}
+
+/// <summary>
+/// Reads a pcap or pcapng file with libpcap (through SharpPcap), frame by frame, without
+/// copying: each frame's span points into libpcap's buffer.
+/// </summary>
+internal sealed class CaptureFileReader : IDisposable
+{
+    // pcap_next_ex return codes (pcap/pcap.h).
+    private const int PacketRead = 1;
+    private const int EndOfFile = -2;
+
+    private readonly CaptureFileReaderDevice _device;
+
+    private CaptureFileReader(string path, CaptureFileReaderDevice device, LinkType linkType, long fileSize)
+    {
+        Path = path;
+        _device = device;
+        LinkType = linkType;
+        FileSize = fileSize;
+    }
+
+    public string Path { get; }
+
+    public LinkType LinkType { get; }
+
+    public long FileSize { get; }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading; on failure <paramref name="problem"/> says
+    /// what is wrong in words an operator can act on. Never throws for bad input.
+    /// </summary>
+    public static bool TryOpen(string path, [NotNullWhen(true)] out CaptureFileReader? reader, [NotNullWhen(false)] out string? problem)
+    {
+        reader = null;
+        problem = Precheck(path, out var fileSize);
+        if (problem is not null)
+        {
+            return false;
+        }
+
+        var device = new CaptureFileReaderDevice(path);
+        try
+        {
+            device.Open();
+        }
+        catch (PcapException e)
+        {
+            device.Dispose();
+            problem = DescribeOpenFailure(e.Message);
+            return false;
+        }
+
+        var link = device.LinkType;
+        if (!LinkTypes.TryFromPcap((int)link, out var linkType))
+        {
+            device.Dispose();
+            problem = $"unsupported link type {(int)link} ({link}); supported: Ethernet, Linux cooked v1/v2, raw IP, BSD loopback";
+            return false;
+        }
+
+        reader = new CaptureFileReader(path, device, linkType, fileSize);
+        return true;
+    }
+
+    /// <summary>
+    /// Hands every frame to <paramref name="sink"/> until the end of the file or the first
+    /// read error (a truncated or damaged file), reporting progress every
+    /// <paramref name="progressEvery"/> packets.
+    /// </summary>
+    public CaptureReadResult ReadAll(IFrameSink sink, Action<CaptureReadResult>? progress = null, int progressEvery = 8192)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        long packets = 0;
+        long bytes = 0;
+        nint header = 0;
+        nint data = 0;
+        while (true)
+        {
+            // GetNextPacket would allocate a PcapHeader and a PosixTimeval per packet; the
+            // pointer form reads libpcap's pcap_pkthdr in place.
+            var status = _device.GetNextPacketPointers(ref header, ref data);
+            if (status == PacketRead)
+            {
+                var caplen = PacketHeader.CaptureLength(header);
+                long timestamp = PacketHeader.TimestampMicros(header);
+                ReadOnlySpan<byte> frame;
+                unsafe
+                {
+                    frame = new ReadOnlySpan<byte>((void*)data, (int)caplen);
+                }
+                sink.OnFrame(LinkType, frame, timestamp);
+                packets++;
+                // The record header is 16 bytes in pcap; close enough for pcapng's progress too.
+                bytes += caplen + 16;
+                if (progress is not null && packets % progressEvery == 0)
+                {
+                    progress(new CaptureReadResult(packets, bytes, null));
+                }
+                continue;
+            }
+            if (status == EndOfFile)
+            {
+                return new CaptureReadResult(packets, bytes, null);
+            }
+
+            // -1 is a read error with libpcap's reason in pcap_geterr, such as "truncated
+            // dump file; tried to read 128 captured bytes, only got 10". Anything else (0 is
+            // a live-capture timeout) cannot happen for a file; stop rather than spin.
+            var reason = status == -1 ? _device.LastError : $"unexpected libpcap status {status}";
+            return new CaptureReadResult(packets, bytes, string.IsNullOrEmpty(reason) ? "read error" : reason);
+        }
+    }
+
+    public void Dispose() => _device.Dispose();
+
+    /// <summary>
+    /// Checks libpcap would only describe vaguely ("unknown file format", or a bare errno):
+    /// the file's existence, permissions, size and magic number.
+    /// </summary>
+    private static string? Precheck(string path, out long fileSize)
+    {
+        fileSize = 0;
+        if (Directory.Exists(path))
+        {
+            return "is a directory, not a capture file";
+        }
+        Span<byte> magic = stackalloc byte[4];
+        int read;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+            fileSize = stream.Length;
+            read = stream.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+        }
+        catch (FileNotFoundException)
+        {
+            return "file not found";
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return "file not found";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "permission denied";
+        }
+        catch (IOException e)
+        {
+            return "cannot read: " + e.Message;
+        }
+
+        if (fileSize == 0)
+        {
+            return "empty file (0 bytes), not a capture";
+        }
+        if (read < magic.Length)
+        {
+            return $"not a capture file: only {read} byte(s), too short for a pcap or pcapng header";
+        }
+        return CaptureMagic.Classify(magic) switch
+        {
+            CaptureFormat.Pcap or CaptureFormat.PcapNg => null,
+            CaptureFormat.Compressed => "compressed file; decompress it first (libpcap reads only uncompressed pcap and pcapng)",
+            _ => $"not a capture file: unknown magic number {Convert.ToHexStringLower(magic)} (expected pcap a1b2c3d4/a1b23c4d or pcapng 0a0d0d0a)",
+        };
+    }
+
+    private static string DescribeOpenFailure(string message)
+    {
+        // SharpPcap prefixes libpcap's errbuf; the errbuf alone is what the operator needs.
+        const string prefix = "Unable to open offline adapter: ";
+        var reason = message.StartsWith(prefix, StringComparison.Ordinal) ? message[prefix.Length..] : message;
+        return reason.Contains("truncated", StringComparison.OrdinalIgnoreCase)
+            ? "truncated capture, the file header is incomplete (" + reason + ")"
+            : reason;
+    }
+
+    /// <summary>
+    /// libpcap's <c>struct pcap_pkthdr</c>: a <c>struct timeval</c>, then caplen and len.
+    /// The timeval's layout is the platform's, as SharpPcap's own PcapHeader reads it:
+    /// two 32-bit fields on Windows and 32-bit processes, 64-bit seconds and 32-bit
+    /// microseconds (padded to 16 bytes) on macOS, two 64-bit fields on 64-bit Unix.
+    /// The device is opened with microsecond precision, so libpcap scales nanosecond files.
+    /// </summary>
+    private static class PacketHeader
+    {
+        private static readonly bool Timeval32 = IntPtr.Size == 4 || OperatingSystem.IsWindows();
+        private static readonly bool MacOs = OperatingSystem.IsMacOS();
+        private static readonly int CaplenOffset = Timeval32 ? 8 : 16;
+
+        public static uint CaptureLength(nint header) => (uint)Marshal.ReadInt32(header, CaplenOffset);
+
+        public static long TimestampMicros(nint header)
+        {
+            long seconds;
+            long micros;
+            if (Timeval32)
+            {
+                seconds = (uint)Marshal.ReadInt32(header, 0);
+                micros = Marshal.ReadInt32(header, 4);
+            }
+            else if (MacOs)
+            {
+                seconds = Marshal.ReadInt64(header, 0);
+                micros = Marshal.ReadInt32(header, 8);
+            }
+            else
+            {
+                seconds = Marshal.ReadInt64(header, 0);
+                micros = Marshal.ReadInt64(header, 8);
+            }
+            return (seconds * 1_000_000) + micros;
+        }
+    }
+}

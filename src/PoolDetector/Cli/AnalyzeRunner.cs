@@ -1,0 +1,168 @@
+using PoolDetector.Capture;
+using PoolDetector.Core.Detection;
+using PoolDetector.Core.Rules;
+using PoolDetector.Outputs;
+
+namespace PoolDetector.Cli;
+
+/// <summary>
+/// <c>pooldetector analyze</c>: inputs are checked and each file is opened before any
+/// engine exists, and rules are loaded only once there is a readable file to analyse, so
+/// a bad invocation fails fast and an unreadable file is reported without further setup.
+/// </summary>
+internal static class AnalyzeRunner
+{
+    public static int Run(AnalyzeOptions options, CliConsole console)
+    {
+        var rulesDirectory = ResolveRulesDirectory(options.RulesDirectory, console);
+        var files = InputFiles.Resolve(options.Inputs, console, options.Quiet);
+        if (rulesDirectory is null || files is null)
+        {
+            return ExitCodes.Usage;
+        }
+        if (files.Count == 0)
+        {
+            console.WriteError("no capture files to analyse");
+            return ExitCodes.Usage;
+        }
+
+        var output = CreateOutput(options.Format, console);
+        var totals = new AnalysisTotals();
+        var progress = new ProgressLine(console.Error, console.ErrorIsTerminal && !options.Quiet, TotalSize(files));
+        RuleSet? rules = null;
+        long bytesBefore = 0;
+
+        for (var i = 0; i < files.Count; i++)
+        {
+            var file = files[i];
+            if (!CaptureFileReader.TryOpen(file, out var reader, out var problem))
+            {
+                progress.Clear();
+                console.WriteError($"{file}: {problem}");
+                totals.FilesUnreadable++;
+                continue;
+            }
+            using (reader)
+            {
+                if (rules is null)
+                {
+                    rules = LoadRules(rulesDirectory, console);
+                    if (rules is null)
+                    {
+                        progress.Clear();
+                        return ExitCodes.Usage;
+                    }
+                }
+
+                var analysis = new FileAnalysis(rules, file, output, totals);
+                var fileNumber = i + 1;
+                var result = reader.ReadAll(analysis, read => progress.Update(fileNumber, files.Count, file, bytesBefore + read.Bytes));
+                // Flows still open at a truncation point are reported like any others.
+                analysis.Finish();
+                bytesBefore += reader.FileSize;
+                if (result.Complete)
+                {
+                    totals.FilesAnalysed++;
+                }
+                else
+                {
+                    progress.Clear();
+                    console.WriteError(DescribeReadFailure(file, result));
+                    totals.FilesUnreadable++;
+                }
+            }
+        }
+        progress.Clear();
+
+        output.Complete(totals);
+        if (totals.FilesUnreadable > 0)
+        {
+            return ExitCodes.InputError;
+        }
+        return totals.Detections(DetectionCategory.Mining) > 0 ? ExitCodes.MiningFound : ExitCodes.Clean;
+    }
+
+    internal static string DescribeReadFailure(string file, CaptureReadResult result)
+    {
+        var what = result.Error!.Contains("truncated", StringComparison.OrdinalIgnoreCase)
+            ? "truncated capture (the file ends in the middle of a packet)"
+            : "damaged capture";
+        return $"{file}: {what}: read {result.Packets} packet(s) before the error, which were analysed; libpcap: {result.Error}";
+    }
+
+    private static IDetectionOutput CreateOutput(OutputFormat format, CliConsole console) => format switch
+    {
+        OutputFormat.Jsonl => new JsonlOutput(console.Out),
+        OutputFormat.Csv => new CsvOutput(console.Out),
+        _ => new TableOutput(console.Out, console.OutIsTerminal),
+    };
+
+    /// <summary>
+    /// An explicit --rules must exist; by default the rules shipped next to the executable,
+    /// then ./rules (running from a source checkout).
+    /// </summary>
+    private static string? ResolveRulesDirectory(string? requested, CliConsole console)
+    {
+        if (requested is not null)
+        {
+            if (Directory.Exists(requested))
+            {
+                return requested;
+            }
+            console.WriteError($"--rules {requested}: no such directory");
+            return null;
+        }
+        var besideExecutable = Path.Combine(AppContext.BaseDirectory, "rules");
+        if (Directory.Exists(besideExecutable))
+        {
+            return besideExecutable;
+        }
+        var local = Path.GetFullPath("rules");
+        if (Directory.Exists(local))
+        {
+            return local;
+        }
+        console.WriteError($"no rules directory: looked in {besideExecutable} and {local}; pass --rules DIR");
+        return null;
+    }
+
+    private static RuleSet? LoadRules(string directory, CliConsole console)
+    {
+        try
+        {
+            return RuleLoader.LoadDirectory(directory);
+        }
+        catch (RuleLoadException e)
+        {
+            console.WriteError($"rules in {directory} failed to load ({e.Errors.Count} problem(s)):");
+            foreach (var error in e.Errors)
+            {
+                // file:line: problem, the shape editors and CI annotate.
+                console.Error.WriteLine(error.ToString());
+            }
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            console.WriteError($"rules in {directory} cannot be read: {e.Message}");
+            return null;
+        }
+    }
+
+    private static long TotalSize(IReadOnlyList<string> files)
+    {
+        long total = 0;
+        foreach (var file in files)
+        {
+            try
+            {
+                total += new FileInfo(file).Length;
+            }
+            catch (IOException)
+            {
+                // Reported properly when the file is opened.
+            }
+        }
+        return total;
+    }
+}

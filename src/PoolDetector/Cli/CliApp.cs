@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+
+namespace PoolDetector.Cli;
+
+/// <summary>The command line: parsing, help and the mapping of outcomes onto DESIGN.md's exit codes.</summary>
+internal static class CliApp
+{
+    public static int Run(string[] args, CliConsole console)
+    {
+        var root = new RootCommand("PoolDetector: finds cryptocurrency mining in network traffic.");
+        root.Subcommands.Add(CreateAnalyzeCommand(console));
+
+        var parse = root.Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            // System.CommandLine exits 1 on a parse error, which the contract reserves for
+            // "mining found"; print its errors and help on stderr and exit 2 instead.
+            parse.Invoke(new InvocationConfiguration { Output = console.Error, Error = console.Error });
+            return ExitCodes.Usage;
+        }
+        var exit = parse.Invoke(new InvocationConfiguration
+        {
+            Output = console.Out,
+            Error = console.Error,
+            // Its handler would print the exception and exit 1, "mining found"; Program maps bugs to 70.
+            EnableDefaultExceptionHandler = false,
+        });
+        console.Out.Flush();
+        return exit;
+    }
+
+    private static Command CreateAnalyzeCommand(CliConsole console)
+    {
+        var inputs = new Argument<string[]>("FILE|DIR")
+        {
+            Arity = ArgumentArity.OneOrMore,
+            Description = "Capture files (pcap or pcapng, by content, whatever the name) and directories, searched recursively for *.pcap, *.pcapng and *.cap in sorted order; compressed captures are skipped with a warning.",
+        };
+        // An input list swallows unknown options as file names; call them what they are.
+        inputs.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                var value = token.Value;
+                if (value.Length > 1 && value[0] == '-' && !File.Exists(value) && !Directory.Exists(value))
+                {
+                    result.AddError($"Unrecognized option '{value}'.");
+                }
+            }
+        });
+
+        var format = new Option<string>("--format", "-f")
+        {
+            Description = "table: a summary for people (plain text when redirected); jsonl: Suricata EVE alert events, one per detected flow, nothing else; csv: one row per detection, RFC 4180, formula-safe.",
+            DefaultValueFactory = _ => "table",
+            HelpName = "table|jsonl|csv",
+        };
+        format.AcceptOnlyFromAmong("table", "jsonl", "csv");
+
+        var rules = new Option<string?>("--rules")
+        {
+            Description = "Directory of rule files. Default: the rules folder next to the executable, else ./rules.",
+            HelpName = "DIR",
+        };
+
+        var quiet = new Option<bool>("--quiet", "-q")
+        {
+            Description = "No progress and no warnings on stderr; errors are still printed.",
+        };
+
+        var command = new Command("analyze",
+            """
+            Analyse capture files for cryptocurrency mining; each file is analysed on its own (flow ids restart per file).
+            Results go to stdout; errors, warnings and progress (on a terminal, for long runs) go to stderr.
+
+            Exit codes:
+              0  ran cleanly, no mining found (pool-contact and crypto-node detections alone do not count)
+              1  mining found (at least one detection of category mining)
+              2  bad usage or configuration: unknown option, bad --format, no inputs, a path that does not exist, rules that fail to load
+              3  an input is unreadable or corrupt (missing permissions, not a capture, empty, truncated); everything that could be read is still reported. Takes precedence over 1.
+            """)
+        {
+            inputs,
+            format,
+            rules,
+            quiet,
+        };
+        command.SetAction(parse =>
+        {
+            var options = new AnalyzeOptions(
+                parse.GetValue(inputs) ?? [],
+                Enum.Parse<OutputFormat>(parse.GetValue(format) ?? "table", ignoreCase: true),
+                parse.GetValue(rules),
+                parse.GetValue(quiet));
+            return AnalyzeRunner.Run(options, console);
+        });
+        return command;
+    }
+}

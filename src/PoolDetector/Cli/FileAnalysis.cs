@@ -1,0 +1,42 @@
+using PoolDetector.Capture;
+using PoolDetector.Core;
+using PoolDetector.Core.Decoding;
+using PoolDetector.Core.Detection;
+using PoolDetector.Core.Rules;
+using PoolDetector.Outputs;
+
+namespace PoolDetector.Cli;
+
+/// <summary>One capture file through a fresh engine: flow ids and flow state start over per file.</summary>
+internal sealed class FileAnalysis : IFrameSink, IDetectionSink
+{
+    private readonly Engine _engine;
+    private readonly string _file;
+    private readonly IDetectionOutput _output;
+    private readonly AnalysisTotals _totals;
+
+    public FileAnalysis(RuleSet rules, string file, IDetectionOutput output, AnalysisTotals totals)
+    {
+        _file = file;
+        _output = output;
+        _totals = totals;
+        _engine = new Engine(rules, new EngineOptions(), this);
+    }
+
+    public void OnFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros) =>
+        _engine.ProcessFrame(linkType, frame, timestampMicros);
+
+    public void OnDetection(MiningDetection detection)
+    {
+        _totals.DetectionsByCategory[(int)detection.Category]++;
+        _output.Write(_file, detection);
+    }
+
+    /// <summary>Ends the file: open flows are closed, so their detections are reported too.</summary>
+    public void Finish()
+    {
+        _engine.Finish();
+        _totals.Packets += _engine.Counters.Frames;
+        _totals.Flows += _engine.FlowCounters.FlowsCreated;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Text;
+using PoolDetector.Core.Detection;
+using Spectre.Console;
+
+namespace PoolDetector.Outputs;
+
+/// <summary>
+/// The default, for people: one row per detection and a totals line. Plain text (no ANSI
+/// codes, ASCII borders) when stdout is not a terminal, so it can be mailed or attached.
+/// </summary>
+internal sealed class TableOutput : IDetectionOutput
+{
+    private readonly IAnsiConsole _console;
+    private readonly List<(string File, MiningDetection Detection)> _rows = [];
+
+    public TableOutput(TextWriter output, bool isTerminal)
+    {
+        _console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = isTerminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = isTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        if (!isTerminal)
+        {
+            // Spectre assumes 80 columns without a terminal and would wrap every row.
+            _console.Profile.Width = 240;
+            _console.Profile.Capabilities.Unicode = false;
+        }
+    }
+
+    public void Write(string file, MiningDetection detection) => _rows.Add((file, detection));
+
+    public void Complete(AnalysisTotals totals)
+    {
+        if (_rows.Count > 0)
+        {
+            var table = new Table();
+            if (!_console.Profile.Capabilities.Unicode)
+            {
+                table.Border(TableBorder.Ascii);
+            }
+            foreach (var column in new[] { "file", "miner", "pool", "category", "dialect", "confidence", "agent", "worker", "shares" })
+            {
+                table.AddColumn(column);
+            }
+            foreach (var (file, d) in _rows)
+            {
+                table.AddRow(
+                    Cell(file),
+                    Cell(Endpoint(d.MinerAddress.ToString(), d.MinerPort)),
+                    Cell(Endpoint(d.PoolAddress.ToString(), d.PoolPort)),
+                    Cell(d.Category.ToWireName()),
+                    Cell(d.Dialect),
+                    Cell(d.Confidence.ToWireName()),
+                    Cell(d.Agent ?? "-"),
+                    Cell(d.Worker ?? "-"),
+                    Cell($"{d.SharesAccepted}/{d.SharesSubmitted}"));
+            }
+            _console.Write(table);
+        }
+        _console.WriteLine(SummaryLine(totals));
+    }
+
+    public static string SummaryLine(AnalysisTotals totals)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"{totals.FilesAnalysed} file(s) analysed");
+        if (totals.FilesUnreadable > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $", {totals.FilesUnreadable} unreadable");
+        }
+        text.Append(CultureInfo.InvariantCulture, $", {totals.Packets} packets, {totals.Flows} flows; detections: ");
+        text.Append(CultureInfo.InvariantCulture, $"{totals.Detections(DetectionCategory.Mining)} mining, ");
+        text.Append(CultureInfo.InvariantCulture, $"{totals.Detections(DetectionCategory.PoolContact)} pool-contact, ");
+        text.Append(CultureInfo.InvariantCulture, $"{totals.Detections(DetectionCategory.CryptoNode)} crypto-node");
+        return text.ToString();
+    }
+
+    private static string Endpoint(string address, ushort port) => address.Contains(':', StringComparison.Ordinal)
+        ? $"[{address}]:{port}"
+        : $"{address}:{port}";
+
+    /// <summary>
+    /// Cells hold traffic-derived text; <see cref="Text"/> never interprets markup, and
+    /// control characters are shown as escapes so a worker name cannot drive the terminal.
+    /// </summary>
+    private static Text Cell(string value) => new(Printable(value));
+
+    internal static string Printable(string value)
+    {
+        if (!value.Any(char.IsControl))
+        {
+            return value;
+        }
+        var text = new StringBuilder(value.Length + 8);
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                text.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
+            }
+            else
+            {
+                text.Append(c);
+            }
+        }
+        return text.ToString();
+    }
+}
