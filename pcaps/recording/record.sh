@@ -107,6 +107,32 @@ record_stratum "$OUT/stratum-v1-npm-sll.pcap" any 127.0.0.1 -y LINUX_SLL
 record_stratum "$OUT/stratum-v1-npm-sll2.pcap" any 127.0.0.1 -y LINUX_SLL2
 record_jsonrpc "$OUT/jsonrpc-clean.pcap"
 
+# Recorded flows carry fresh ephemeral client ports: rewrite their rows of expected-flows.csv
+# (generated files' rows are left as they are).
+update_expected_flows() {
+    local csv="$OUT/expected-flows.csv" rows="$WORK/rows.csv" f
+    [ -f "$csv" ] || return 0
+    : >"$rows"
+    for f in stratum-v1-npm.pcap stratum-v1-npm-ipv6.pcap stratum-v1-npm-sll.pcap stratum-v1-npm-sll2.pcap jsonrpc-clean.pcap; do
+        tshark -r "$OUT/$f" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
+            -T fields -E separator=, -e ip.src -e ipv6.src -e tcp.srcport -e ip.dst -e ipv6.dst -e tcp.dstport 2>/dev/null |
+            awk -F, -v file="$f" -v sp="$STRATUM_PORT" -v hp="$JSONRPC_HTTP_PORT" '{
+                client = $1 $2; server = $4 $5
+                if ($6 == sp) { category = "mining"; dialect = "stratum-v1" }
+                else if ($6 == hp) { category = "none"; dialect = "jsonrpc-http" }
+                else { category = "none"; dialect = "jsonrpc-tcp" }
+                print file "," client "," $3 "," server "," $6 "," category "," dialect ","
+            }' >>"$rows"
+    done
+    {
+        head -n 1 "$csv"
+        { tail -n +2 "$csv" | grep -vE '^(stratum-v1-npm(-ipv6|-sll|-sll2)?|jsonrpc-clean)\.pcap,'; cat "$rows"; } | LC_ALL=C sort -t, -k1,1 -s
+    } >"$WORK/expected-flows.csv"
+    cp "$WORK/expected-flows.csv" "$csv"
+    echo "record.sh: updated $csv"
+}
+update_expected_flows
+
 for f in stratum-v1-npm.pcap stratum-v1-npm-ipv6.pcap stratum-v1-npm-sll.pcap stratum-v1-npm-sll2.pcap jsonrpc-clean.pcap; do
     echo "== $f"
     tshark -r "$OUT/$f" -q -z conv,tcp 2>/dev/null | sed -n '/<->/p' || true
