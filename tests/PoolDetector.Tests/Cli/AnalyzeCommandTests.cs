@@ -184,7 +184,7 @@ public sealed class AnalyzeCommandTests : IDisposable
 
     // ---- Below: need the rule loader or the engine, skipped (with the reason) until they land. ----
 
-    [RequiresRuleLoaderFact]
+    [Fact]
     public void Broken_rules_file_is_usage_error_naming_file_and_line()
     {
         var rules = Path.Combine(_dir.Path, "broken-rules");
@@ -198,7 +198,7 @@ public sealed class AnalyzeCommandTests : IDisposable
         Assert.Equal("", result.Stdout);
     }
 
-    [RequiresEngineFact]
+    [Fact]
     public void Truncated_capture_is_input_error_naming_packets_read()
     {
         if (Captures.SharedStratum is not { } stratum)
@@ -214,7 +214,7 @@ public sealed class AnalyzeCommandTests : IDisposable
         Assert.Contains("read 5 packet(s)", result.Stderr, StringComparison.Ordinal);
     }
 
-    [RequiresEngineFact]
+    [Fact]
     public void Jsonl_prints_only_eve_alerts_and_finds_the_ground_truth_mining_flows()
     {
         if (Captures.SharedStratum is not { } stratum)

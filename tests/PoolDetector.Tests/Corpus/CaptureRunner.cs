@@ -3,8 +3,7 @@ using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
 using PoolDetector.Core.Rules;
 using PoolDetector.Testing;
-using SharpPcap;
-using SharpPcap.LibPcap;
+using PoolDetector.Capture;
 
 namespace PoolDetector.Tests.Corpus;
 
@@ -20,24 +19,26 @@ internal static class CaptureRunner
         public void OnDetection(MiningDetection detection) => Detections.Add(detection);
     }
 
-    /// <summary>Every frame of a capture, read into memory: (link type, frame, timestamp in microseconds).</summary>
+    /// <summary>Every frame of a capture, read into memory with the program's own reader: (link type, frame, timestamp in microseconds).</summary>
     public static List<(LinkType Link, byte[] Frame, long Micros)> ReadFrames(string path)
     {
-        var frames = new List<(LinkType, byte[], long)>();
-        using var device = new CaptureFileReaderDevice(path);
-        device.Open();
-        if (!LinkTypes.TryFromPcap((int)device.LinkType, out var link))
+        var sink = new CopyingSink();
+        if (CaptureFileReader.TryOpen(path, out var reader, out _))
         {
-            // Link types the engine does not decode (PPP, HDLC, ...) hold nothing it could report.
-            return frames;
+            using (reader)
+            {
+                reader.ReadAll(sink);
+            }
         }
-        while (device.GetNextPacket(out var capture) == GetPacketStatus.PacketReady)
-        {
-            var header = capture.Header;
-            var micros = ((long)header.Timeval.Seconds * 1_000_000) + (long)header.Timeval.MicroSeconds;
-            frames.Add((link, capture.Data.ToArray(), micros));
-        }
-        return frames;
+        // An unsupported link type (PPP, HDLC, ...) holds nothing the engine could report.
+        return sink.Frames;
+    }
+
+    private sealed class CopyingSink : IFrameSink
+    {
+        public List<(LinkType, byte[], long)> Frames { get; } = [];
+
+        public void OnFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros) => Frames.Add((linkType, frame.ToArray(), timestampMicros));
     }
 
     public static List<MiningDetection> Run(string path)
