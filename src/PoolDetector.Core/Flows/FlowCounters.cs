@@ -19,4 +19,18 @@ public sealed class FlowCounters
     /// <summary>Gaps skipped and the bytes they covered.</summary>
     public long Gaps;
     public long GapBytes;
+    /// <summary>Gaps skipped because the out-of-order window was full (a subset of <see cref="Gaps"/>).</summary>
+    public long GapsWindowFull;
+    /// <summary>Gaps skipped because the peer acknowledged data past them, so they will not be resent.</summary>
+    public long GapsAcked;
+    /// <summary>Gaps skipped because out-of-order data waited longer than <see cref="FlowTableOptions.OutOfOrderTimeout"/>.</summary>
+    public long GapsTimedOut;
+    /// <summary>Gaps skipped when the flow ended, including bytes missing before a FIN.</summary>
+    public long GapsAtEnd;
+    /// <summary>Gaps skipped after a segment cut short by the snap length.</summary>
+    public long GapsTruncated;
+    /// <summary>A TCP RST, or a FIN without payload, that matched no flow: the tail of a conversation not worth a new flow.</summary>
+    public long PacketsWithoutFlow;
+    /// <summary>Packets that were neither TCP nor UDP or whose payload lay outside the frame.</summary>
+    public long PacketsInvalid;
 }
