@@ -29,6 +29,8 @@ public sealed class FlowCounters
     public long GapsAtEnd;
     /// <summary>Gaps skipped after a segment cut short by the snap length.</summary>
     public long GapsTruncated;
+    /// <summary>TCP payload at or past a direction's FIN, dropped: a stream has nothing after its FIN.</summary>
+    public long BytesAfterFin;
     /// <summary>A TCP RST, or a FIN without payload, that matched no flow: the tail of a conversation not worth a new flow.</summary>
     public long PacketsWithoutFlow;
     /// <summary>Packets that were neither TCP nor UDP or whose payload lay outside the frame.</summary>

@@ -124,6 +124,18 @@ public sealed partial class FlowTable
     private void AcceptData(Flow flow, FlowDirection direction, TcpStream stream, uint seq,
         ReadOnlySpan<byte> payload, long timestampMicros)
     {
+        if (stream.FinSeqKnown && Seq.Gt(seq + (uint)payload.Length, stream.FinSeq))
+        {
+            // Nothing follows a FIN in a stream; bytes past it belong to no conversation we can follow.
+            var beyond = Seq.Ge(seq, stream.FinSeq) ? payload.Length : (int)(seq + (uint)payload.Length - stream.FinSeq);
+            Counters.BytesAfterFin += beyond;
+            payload = payload[..^beyond];
+            if (payload.IsEmpty)
+            {
+                return;
+            }
+        }
+
         while (true)
         {
             var end = seq + (uint)payload.Length;
