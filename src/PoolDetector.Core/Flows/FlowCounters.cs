@@ -21,6 +21,8 @@ public sealed class FlowCounters
     public long GapBytes;
     /// <summary>Gaps skipped because the out-of-order window was full (a subset of <see cref="Gaps"/>).</summary>
     public long GapsWindowFull;
+    /// <summary>Gaps skipped because the table as a whole held <see cref="FlowTableOptions.MaxBufferedBytesTotal"/>.</summary>
+    public long GapsTableFull;
     /// <summary>Gaps skipped because the peer acknowledged data past them, so they will not be resent.</summary>
     public long GapsAcked;
     /// <summary>Gaps skipped because out-of-order data waited longer than <see cref="FlowTableOptions.OutOfOrderTimeout"/>.</summary>

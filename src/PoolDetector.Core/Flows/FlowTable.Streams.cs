@@ -24,6 +24,7 @@ public sealed partial class FlowTable
     private enum GapCause
     {
         WindowFull,
+        TableFull,
         Acked,
         TimedOut,
         AtEnd,
@@ -173,19 +174,21 @@ public sealed partial class FlowTable
                 return;
             }
 
-            if (stream.Count < _maxSegments && stream.BufferedBytes + payload.Length <= _maxBufferedBytes)
+            var tableFull = _bufferedBytesTotal + payload.Length > _maxBufferedBytesTotal;
+            if (!tableFull && stream.Count < _maxSegments && stream.BufferedBytes + payload.Length <= _maxBufferedBytes)
             {
                 Hold(stream, seq, payload, timestampMicros);
                 return;
             }
 
             // Window full: give up on the earliest hole only, keeping later holes a chance to fill.
+            var cause = tableFull ? GapCause.TableFull : GapCause.WindowFull;
             if (stream.Count == 0 || Seq.Lt(seq, stream.Segments![0].Seq))
             {
-                SkipTo(flow, direction, stream, seq, GapCause.WindowFull, timestampMicros);
+                SkipTo(flow, direction, stream, seq, cause, timestampMicros);
                 continue;
             }
-            SkipTo(flow, direction, stream, stream.Segments[0].Seq, GapCause.WindowFull, timestampMicros);
+            SkipTo(flow, direction, stream, stream.Segments[0].Seq, cause, timestampMicros);
             Drain(flow, direction, stream, timestampMicros);
             if (!flow.WantsPayload)
             {
@@ -223,6 +226,7 @@ public sealed partial class FlowTable
         segments[i] = new BufferedSegment { Buffer = buffer, Seq = seq, Length = payload.Length, ArrivedMicros = timestampMicros };
         stream.Count++;
         stream.BufferedBytes += payload.Length;
+        _bufferedBytesTotal += payload.Length;
     }
 
     /// <summary>Delivers held segments that the stream has reached, trimming what was already delivered.</summary>
@@ -251,10 +255,11 @@ public sealed partial class FlowTable
         ConsumeFin(stream);
     }
 
-    private static void RemoveFirst(TcpStream stream)
+    private void RemoveFirst(TcpStream stream)
     {
         var segments = stream.Segments!;
         stream.BufferedBytes -= segments[0].Length;
+        _bufferedBytesTotal -= segments[0].Length;
         stream.Count--;
         Array.Copy(segments, 1, segments, 0, stream.Count);
         segments[stream.Count] = default;
@@ -269,6 +274,7 @@ public sealed partial class FlowTable
         switch (cause)
         {
             case GapCause.WindowFull: Counters.GapsWindowFull++; break;
+            case GapCause.TableFull: Counters.GapsTableFull++; break;
             case GapCause.Acked: Counters.GapsAcked++; break;
             case GapCause.TimedOut: Counters.GapsTimedOut++; break;
             case GapCause.AtEnd: Counters.GapsAtEnd++; break;
@@ -335,6 +341,7 @@ public sealed partial class FlowTable
             _segmentPool.Return(segments![i].Buffer);
             segments[i] = default;
         }
+        _bufferedBytesTotal -= stream.BufferedBytes;
         stream.Count = 0;
         stream.BufferedBytes = 0;
     }

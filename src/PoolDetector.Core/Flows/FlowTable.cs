@@ -41,6 +41,8 @@ public sealed partial class FlowTable
     private readonly int _maxSegments;
     private readonly int _maxBufferedBytes;
     private readonly long _outOfOrderTimeoutMicros;
+    private readonly long _maxBufferedBytesTotal;
+    private long _bufferedBytesTotal;
 
     /// <summary>
     /// Out-of-order segments never exceed the per-direction byte cap, so a bounded pool of
@@ -69,6 +71,7 @@ public sealed partial class FlowTable
         _timeoutMicros[UdpList] = ToMicros(options.UdpIdleTimeout);
         _timeoutMicros[TcpClosedList] = ToMicros(options.TcpClosedTimeout);
         _outOfOrderTimeoutMicros = ToMicros(options.OutOfOrderTimeout);
+        _maxBufferedBytesTotal = options.MaxBufferedBytesTotal;
         // Grown only when new flows appear; pre-sizing to MaxFlows would cost tens of MB up front.
         _flows = new Dictionary<FlowKey, Flow>(Math.Min(_maxFlows, 4096));
         _segmentPool = ArrayPool<byte>.Create(Math.Max(16, _maxBufferedBytes), 1024);
@@ -77,6 +80,9 @@ public sealed partial class FlowTable
     public FlowCounters Counters { get; } = new();
 
     public int ActiveFlows { get; private set; }
+
+    /// <summary>Out-of-order bytes currently held across all flows.</summary>
+    public long BufferedBytes => _bufferedBytesTotal;
 
     public FlowTableOptions Options => _options;
 

@@ -108,6 +108,24 @@ public class TcpReassemblyTests
     }
 
     [Fact]
+    public void Skips_Gap_WhenTableWideBufferIsFull()
+    {
+        var h = new FlowHarness(new FlowTableOptions { MaxBufferedBytesTotal = 6 });
+        var first = h.Conversation(client: Endpoint.Of("10.0.0.1", 40001)).Handshake();
+        var second = h.Conversation(client: Endpoint.Of("10.0.0.2", 40002)).Handshake();
+        first.ClientAt(2, "held");
+        Assert.Equal(4, h.Table.BufferedBytes);
+
+        second.ClientAt(2, "late"); // 4 + 4 > 6: no room anywhere
+
+        Assert.Equal("[gap 2]late", h.Consumer.Stream(2, C2S));
+        Assert.Equal("", h.Consumer.Stream(1, C2S));
+        Assert.Equal(1, h.Counters.GapsTableFull);
+        h.Table.EndAll(h.Now);
+        Assert.Equal(0, h.Table.BufferedBytes);
+    }
+
+    [Fact]
     public void Delivers_SegmentLargerThanWindow_AfterSkippingGap()
     {
         var h = new FlowHarness(new FlowTableOptions { MaxBufferedBytesPerDirection = 4 });
