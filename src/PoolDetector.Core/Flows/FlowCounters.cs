@@ -33,7 +33,7 @@ public sealed class FlowCounters
     public long GapsTruncated;
     /// <summary>TCP payload at or past a direction's FIN, dropped: a stream has nothing after its FIN.</summary>
     public long BytesAfterFin;
-    /// <summary>A TCP RST, or a FIN without payload, that matched no flow: the tail of a conversation not worth a new flow.</summary>
+    /// <summary>A TCP RST, or a segment with neither SYN nor payload, that matched no flow: not worth a new flow.</summary>
     public long PacketsWithoutFlow;
     /// <summary>Packets that were neither TCP nor UDP or whose payload lay outside the frame.</summary>
     public long PacketsInvalid;

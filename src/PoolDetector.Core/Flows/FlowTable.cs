@@ -17,8 +17,10 @@ namespace PoolDetector.Core.Flows;
 /// the closed list and ends after <see cref="FlowTableOptions.TcpClosedTimeout"/> without a
 /// packet. Late retransmissions and the final ACK land on the old flow instead of opening a
 /// new one with a guessed orientation. A SYN (without ACK) on a closed flow is a new
-/// connection reusing the 5-tuple: the old flow ends there and a new one starts. An RST, or a
-/// FIN without payload, that matches no flow does not create one.</para>
+/// connection reusing the 5-tuple: the old flow ends there and a new one starts. Only a SYN
+/// or a segment with payload creates a TCP flow: an RST, or a bare ACK/FIN, that matches no
+/// flow is the tail of a conversation already ended (or not worth following), and a
+/// mid-session capture gets its flow at the first data anyway.</para>
 /// <para><see cref="Process"/> calls <see cref="ExpireIdle"/> itself with the packet's time,
 /// so expiry does not depend on how often the engine calls it; the engine still may, e.g.
 /// live with a quiet interface.</para>
@@ -123,7 +125,7 @@ public sealed partial class FlowTable
 
         if (flow is null)
         {
-            if (isTcp && ((flags & TcpFlags.Rst) != 0 || ((flags & TcpFlags.Fin) != 0 && payload.IsEmpty)))
+            if (isTcp && ((flags & TcpFlags.Rst) != 0 || ((flags & TcpFlags.Syn) == 0 && payload.IsEmpty)))
             {
                 Counters.PacketsWithoutFlow++;
                 return;

@@ -210,6 +210,21 @@ public class FlowTableTests
     }
 
     [Fact]
+    public void Ignores_LateAckAfterClosedFlowEnded()
+    {
+        var h = new FlowHarness(new FlowTableOptions { TcpClosedTimeout = TimeSpan.FromSeconds(1) });
+        var c = h.Conversation(Endpoint.Of("10.0.0.5", 8333), Endpoint.Of("10.0.0.6", 8333)).Handshake();
+        c.ClientFin();
+        c.ServerFin();
+        h.Advance(TimeSpan.FromSeconds(5));
+        c.ServerAcks(1); // equal ports: a flow made from this would name the server as client
+
+        Assert.Equal(1, h.Counters.FlowsCreated);
+        Assert.Equal(0, h.Table.ActiveFlows);
+        Assert.Equal(1, h.Counters.PacketsWithoutFlow);
+    }
+
+    [Fact]
     public void Starts_NewFlow_OnSynAfterClose()
     {
         var h = new FlowHarness();
@@ -231,7 +246,8 @@ public class FlowTableTests
     [InlineData(TcpFlags.Rst)]
     [InlineData(TcpFlags.Rst | TcpFlags.Ack)]
     [InlineData(TcpFlags.Fin | TcpFlags.Ack)]
-    public void Ignores_StrayCloseSegments_WithoutFlow(TcpFlags flags)
+    [InlineData(TcpFlags.Ack)]
+    public void Ignores_SegmentsWithoutSynOrPayload_WhenNoFlowMatches(TcpFlags flags)
     {
         var h = new FlowHarness();
         h.Tcp(Pool, Miner, flags, 1);
