@@ -41,4 +41,58 @@ public sealed class Flow
 
     /// <summary>State the next stage attaches to the flow (it owns and pools it); cleared on reuse.</summary>
     public object? Attachment { get; set; }
+
+    // Table bookkeeping below: intrusive links so expiry, eviction and EndAll need no
+    // side collections, and per-direction streams that live as long as the pooled object.
+
+    /// <summary>Which expiry list the flow is on (one per timeout, so each list is ordered by last-seen).</summary>
+    internal byte ExpiryList;
+    internal Flow? ExpiryPrev;
+    internal Flow? ExpiryNext;
+
+    /// <summary>Creation-order list, for a deterministic <see cref="FlowTable.EndAll"/>. Doubles as the free-list link.</summary>
+    internal Flow? CreatedPrev;
+    internal Flow? CreatedNext;
+
+    /// <summary>Set on RST or FIN from both sides; the flow then lingers for late segments.</summary>
+    internal FlowCloseState CloseState;
+
+    internal readonly TcpStream ToServer = new();
+    internal readonly TcpStream ToClient = new();
+
+    internal void Reset()
+    {
+        Id = 0;
+        Transport = default;
+        OuterVlan = 0;
+        InnerVlan = 0;
+        ClientAddress = default;
+        ClientPort = 0;
+        ServerAddress = default;
+        ServerPort = 0;
+        OrientationFromSyn = false;
+        FirstSeenMicros = 0;
+        LastSeenMicros = 0;
+        PacketsToServer = 0;
+        PacketsToClient = 0;
+        BytesToServer = 0;
+        BytesToClient = 0;
+        WantsPayload = true;
+        Attachment = null;
+        ExpiryList = 0;
+        ExpiryPrev = null;
+        ExpiryNext = null;
+        CreatedPrev = null;
+        CreatedNext = null;
+        CloseState = FlowCloseState.Open;
+        ToServer.Reset();
+        ToClient.Reset();
+    }
+}
+
+internal enum FlowCloseState : byte
+{
+    Open,
+    Fin,
+    Reset,
 }

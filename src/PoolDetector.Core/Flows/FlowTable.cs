@@ -1,3 +1,4 @@
+using System.Buffers;
 using PoolDetector.Core.Decoding;
 
 namespace PoolDetector.Core.Flows;
@@ -6,34 +7,394 @@ namespace PoolDetector.Core.Flows;
 /// Bidirectional flow tracking keyed by VLAN + 5-tuple, with per-direction TCP stream
 /// reassembly, all driven by packet time.
 /// </summary>
-public sealed class FlowTable
+/// <remarks>
+/// <para>Expiry: every flow sits on one of three intrusive lists, one per timeout (open TCP,
+/// UDP, closed TCP). A packet moves its flow to the tail of its list, so each list is ordered
+/// by last-seen and <see cref="ExpireIdle"/> only looks at list heads: amortised O(1).
+/// Capacity eviction takes the oldest of the three heads, which is the least recently seen
+/// flow overall.</para>
+/// <para>Closing: FIN from both sides or an RST does not end the flow at once; it moves to
+/// the closed list and ends after <see cref="FlowTableOptions.TcpClosedTimeout"/> without a
+/// packet. Late retransmissions and the final ACK land on the old flow instead of opening a
+/// new one with a guessed orientation. A SYN (without ACK) on a closed flow is a new
+/// connection reusing the 5-tuple: the old flow ends there and a new one starts. Only a SYN
+/// or a segment with payload creates a TCP flow: an RST, or a bare ACK/FIN, that matches no
+/// flow is the tail of a conversation already ended (or not worth following), and a
+/// mid-session capture gets its flow at the first data anyway.</para>
+/// <para><see cref="Process"/> calls <see cref="ExpireIdle"/> itself with the packet's time,
+/// so expiry does not depend on how often the engine calls it; the engine still may, e.g.
+/// live with a quiet interface.</para>
+/// <para>Not re-entrant: a consumer must not call back into the table from its callbacks.</para>
+/// </remarks>
+public sealed partial class FlowTable
 {
+    private const byte TcpOpenList = 0;
+    private const byte UdpList = 1;
+    private const byte TcpClosedList = 2;
+    private const int ListCount = 3;
+
     private readonly FlowTableOptions _options;
     private readonly IFlowConsumer _consumer;
+    private readonly Dictionary<FlowKey, Flow> _flows;
+    private readonly Flow?[] _expiryHead = new Flow?[ListCount];
+    private readonly Flow?[] _expiryTail = new Flow?[ListCount];
+    private readonly long[] _timeoutMicros = new long[ListCount];
+    private readonly int _maxFlows;
+    private readonly int _maxSegments;
+    private readonly int _maxBufferedBytes;
+    private readonly long _outOfOrderTimeoutMicros;
+    private readonly long _maxBufferedBytesTotal;
+    private long _bufferedBytesTotal;
+
+    /// <summary>
+    /// Out-of-order segments never exceed the per-direction byte cap, so a bounded pool of
+    /// arrays up to that size covers every request without allocating in steady state.
+    /// </summary>
+    private readonly ArrayPool<byte> _segmentPool;
+
+    private Flow? _createdHead;
+    private Flow? _createdTail;
+    private Flow? _free;
+    private long _nextId = 1;
 
     public FlowTable(FlowTableOptions options, IFlowConsumer consumer)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(consumer);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxFlows, 1, nameof(options.MaxFlows));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxBufferedBytesPerDirection, nameof(options.MaxBufferedBytesPerDirection));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxBufferedSegmentsPerDirection, nameof(options.MaxBufferedSegmentsPerDirection));
         _options = options;
         _consumer = consumer;
+        _maxFlows = options.MaxFlows;
+        _maxSegments = options.MaxBufferedSegmentsPerDirection;
+        _maxBufferedBytes = options.MaxBufferedBytesPerDirection;
+        _timeoutMicros[TcpOpenList] = ToMicros(options.TcpIdleTimeout);
+        _timeoutMicros[UdpList] = ToMicros(options.UdpIdleTimeout);
+        _timeoutMicros[TcpClosedList] = ToMicros(options.TcpClosedTimeout);
+        _outOfOrderTimeoutMicros = ToMicros(options.OutOfOrderTimeout);
+        _maxBufferedBytesTotal = options.MaxBufferedBytesTotal;
+        // Grown only when new flows appear; pre-sizing to MaxFlows would cost tens of MB up front.
+        _flows = new Dictionary<FlowKey, Flow>(Math.Min(_maxFlows, 4096));
+        _segmentPool = ArrayPool<byte>.Create(Math.Max(16, _maxBufferedBytes), 1024);
     }
 
     public FlowCounters Counters { get; } = new();
 
     public int ActiveFlows { get; private set; }
 
+    /// <summary>Out-of-order bytes currently held across all flows.</summary>
+    public long BufferedBytes => _bufferedBytesTotal;
+
+    public FlowTableOptions Options => _options;
+
     /// <summary>Processes one decoded packet; <paramref name="frame"/> is the frame it was decoded from.</summary>
     public void Process(in DecodedPacket packet, ReadOnlySpan<byte> frame, long timestampMicros)
     {
-        _ = _options;
-        _ = _consumer;
-        throw new NotImplementedException("Flows are being written.");
+        ExpireIdle(timestampMicros);
+
+        var isTcp = packet.Transport == TransportProtocol.Tcp;
+        if (!isTcp && packet.Transport != TransportProtocol.Udp)
+        {
+            Counters.PacketsInvalid++;
+            return;
+        }
+
+        ReadOnlySpan<byte> payload = default;
+        if (packet.PayloadLength != 0)
+        {
+            if ((uint)packet.PayloadOffset > (uint)frame.Length
+                || (uint)packet.PayloadLength > (uint)(frame.Length - packet.PayloadOffset))
+            {
+                Counters.PacketsInvalid++;
+                return;
+            }
+            payload = frame.Slice(packet.PayloadOffset, packet.PayloadLength);
+        }
+
+        var flags = isTcp ? packet.TcpFlags : TcpFlags.None;
+        var key = FlowKey.Of(packet);
+        _flows.TryGetValue(key, out var flow);
+
+        if (flow is not null && isTcp && flow.CloseState != FlowCloseState.Open
+            && (flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn)
+        {
+            EndFlow(flow, flow.CloseState == FlowCloseState.Reset ? FlowEndReason.Reset : FlowEndReason.Fin, timestampMicros);
+            flow = null;
+        }
+
+        if (flow is null)
+        {
+            if (isTcp && ((flags & TcpFlags.Rst) != 0 || ((flags & TcpFlags.Syn) == 0 && payload.IsEmpty)))
+            {
+                Counters.PacketsWithoutFlow++;
+                return;
+            }
+            flow = CreateFlow(key, packet, flags, timestampMicros);
+        }
+
+        var fromClient = packet.SourcePort == flow.ClientPort && packet.Source == flow.ClientAddress;
+        if (fromClient)
+        {
+            flow.PacketsToServer++;
+            flow.BytesToServer += payload.Length;
+        }
+        else
+        {
+            flow.PacketsToClient++;
+            flow.BytesToClient += payload.Length;
+        }
+        // Merged or jittery captures can step back in time; last-seen never does.
+        if (timestampMicros > flow.LastSeenMicros)
+        {
+            flow.LastSeenMicros = timestampMicros;
+        }
+        MoveToTail(flow);
+
+        var direction = fromClient ? FlowDirection.ClientToServer : FlowDirection.ServerToClient;
+        if (isTcp)
+        {
+            ProcessTcp(flow, direction, packet, flags, payload, timestampMicros);
+        }
+        else if (!payload.IsEmpty && flow.WantsPayload)
+        {
+            _consumer.OnPayload(flow, direction, payload, timestampMicros);
+        }
     }
 
     /// <summary>Expires flows idle at <paramref name="nowMicros"/> (packet time).</summary>
-    public void ExpireIdle(long nowMicros) => throw new NotImplementedException();
+    public void ExpireIdle(long nowMicros)
+    {
+        for (byte list = 0; list < ListCount; list++)
+        {
+            var timeout = _timeoutMicros[list];
+            Flow? flow;
+            while ((flow = _expiryHead[list]) is not null && nowMicros - flow.LastSeenMicros >= timeout)
+            {
+                EndFlow(flow, ExpiryReason(flow), nowMicros);
+            }
+        }
+    }
 
-    /// <summary>Ends every open flow with <see cref="FlowEndReason.EndOfInput"/>.</summary>
-    public void EndAll(long timestampMicros) => throw new NotImplementedException();
+    /// <summary>Ends every open flow with <see cref="FlowEndReason.EndOfInput"/>, in creation order.</summary>
+    public void EndAll(long timestampMicros)
+    {
+        while (_createdHead is not null)
+        {
+            EndFlow(_createdHead, FlowEndReason.EndOfInput, timestampMicros);
+        }
+    }
+
+    private static long ToMicros(TimeSpan span) => span.Ticks / TimeSpan.TicksPerMicrosecond;
+
+    private static FlowEndReason ExpiryReason(Flow flow) => flow.CloseState switch
+    {
+        FlowCloseState.Reset => FlowEndReason.Reset,
+        FlowCloseState.Fin => FlowEndReason.Fin,
+        // A half-closed connection that then went quiet ended by FIN in all but the last
+        // packet the capture saw; the enum documents this as Fin.
+        _ when flow.ToServer.FinSent || flow.ToClient.FinSent => FlowEndReason.Fin,
+        _ => FlowEndReason.Idle,
+    };
+
+    private Flow CreateFlow(in FlowKey key, in DecodedPacket packet, TcpFlags flags, long timestampMicros)
+    {
+        if (ActiveFlows >= _maxFlows)
+        {
+            EvictLeastRecentlySeen(timestampMicros);
+        }
+
+        var flow = _free;
+        if (flow is null)
+        {
+            flow = new Flow();
+        }
+        else
+        {
+            _free = flow.CreatedNext;
+            flow.CreatedNext = null;
+        }
+
+        bool senderIsClient;
+        var fromSyn = false;
+        if ((flags & TcpFlags.Syn) != 0)
+        {
+            // SYN alone comes from the client; SYN+ACK goes to it.
+            senderIsClient = (flags & TcpFlags.Ack) == 0;
+            fromSyn = true;
+        }
+        else
+        {
+            // Clients use ephemeral ports, which sit above the service ports they call.
+            senderIsClient = packet.SourcePort >= packet.DestinationPort;
+        }
+
+        flow.Id = _nextId++;
+        flow.Transport = packet.Transport;
+        flow.OuterVlan = packet.OuterVlan;
+        flow.InnerVlan = packet.InnerVlan;
+        flow.OrientationFromSyn = fromSyn;
+        if (senderIsClient)
+        {
+            flow.ClientAddress = packet.Source;
+            flow.ClientPort = packet.SourcePort;
+            flow.ServerAddress = packet.Destination;
+            flow.ServerPort = packet.DestinationPort;
+        }
+        else
+        {
+            flow.ClientAddress = packet.Destination;
+            flow.ClientPort = packet.DestinationPort;
+            flow.ServerAddress = packet.Source;
+            flow.ServerPort = packet.SourcePort;
+        }
+        flow.FirstSeenMicros = timestampMicros;
+        flow.LastSeenMicros = timestampMicros;
+
+        _flows.Add(key, flow);
+        ActiveFlows++;
+        Counters.FlowsCreated++;
+
+        flow.ExpiryList = packet.Transport == TransportProtocol.Tcp ? TcpOpenList : UdpList;
+        Append(flow);
+        flow.CreatedPrev = _createdTail;
+        if (_createdTail is null)
+        {
+            _createdHead = flow;
+        }
+        else
+        {
+            _createdTail.CreatedNext = flow;
+        }
+        _createdTail = flow;
+
+        _consumer.OnFlowStarted(flow, timestampMicros);
+        return flow;
+    }
+
+    private void EvictLeastRecentlySeen(long timestampMicros)
+    {
+        Flow? oldest = null;
+        for (var list = 0; list < ListCount; list++)
+        {
+            var head = _expiryHead[list];
+            if (head is not null && (oldest is null || head.LastSeenMicros < oldest.LastSeenMicros))
+            {
+                oldest = head;
+            }
+        }
+        if (oldest is not null)
+        {
+            EndFlow(oldest, FlowEndReason.Capacity, timestampMicros);
+        }
+    }
+
+    private void Close(Flow flow, FlowCloseState state)
+    {
+        if (flow.CloseState != FlowCloseState.Open)
+        {
+            return;
+        }
+        flow.CloseState = state;
+        Unlink(flow);
+        flow.ExpiryList = TcpClosedList;
+        Append(flow);
+    }
+
+    private void EndFlow(Flow flow, FlowEndReason reason, long timestampMicros)
+    {
+        if (flow.Transport == TransportProtocol.Tcp)
+        {
+            if (flow.WantsPayload)
+            {
+                FlushAtEnd(flow, FlowDirection.ClientToServer, flow.ToServer, timestampMicros);
+                FlushAtEnd(flow, FlowDirection.ServerToClient, flow.ToClient, timestampMicros);
+            }
+            ReleaseSegments(flow.ToServer);
+            ReleaseSegments(flow.ToClient);
+        }
+
+        switch (reason)
+        {
+            case FlowEndReason.Fin: Counters.FlowsEndedFin++; break;
+            case FlowEndReason.Reset: Counters.FlowsEndedReset++; break;
+            case FlowEndReason.Idle: Counters.FlowsEndedIdle++; break;
+            case FlowEndReason.Capacity: Counters.FlowsEvictedCapacity++; break;
+            default: Counters.FlowsEndedEndOfInput++; break;
+        }
+        _consumer.OnFlowEnded(flow, reason, timestampMicros);
+
+        _flows.Remove(FlowKey.Of(flow));
+        ActiveFlows--;
+        Unlink(flow);
+        if (flow.CreatedPrev is null)
+        {
+            _createdHead = flow.CreatedNext;
+        }
+        else
+        {
+            flow.CreatedPrev.CreatedNext = flow.CreatedNext;
+        }
+        if (flow.CreatedNext is null)
+        {
+            _createdTail = flow.CreatedPrev;
+        }
+        else
+        {
+            flow.CreatedNext.CreatedPrev = flow.CreatedPrev;
+        }
+
+        flow.Reset();
+        flow.CreatedNext = _free;
+        _free = flow;
+    }
+
+    private void Append(Flow flow)
+    {
+        var list = flow.ExpiryList;
+        var tail = _expiryTail[list];
+        flow.ExpiryPrev = tail;
+        flow.ExpiryNext = null;
+        if (tail is null)
+        {
+            _expiryHead[list] = flow;
+        }
+        else
+        {
+            tail.ExpiryNext = flow;
+        }
+        _expiryTail[list] = flow;
+    }
+
+    private void Unlink(Flow flow)
+    {
+        var list = flow.ExpiryList;
+        if (flow.ExpiryPrev is null)
+        {
+            _expiryHead[list] = flow.ExpiryNext;
+        }
+        else
+        {
+            flow.ExpiryPrev.ExpiryNext = flow.ExpiryNext;
+        }
+        if (flow.ExpiryNext is null)
+        {
+            _expiryTail[list] = flow.ExpiryPrev;
+        }
+        else
+        {
+            flow.ExpiryNext.ExpiryPrev = flow.ExpiryPrev;
+        }
+        flow.ExpiryPrev = null;
+        flow.ExpiryNext = null;
+    }
+
+    private void MoveToTail(Flow flow)
+    {
+        if (_expiryTail[flow.ExpiryList] != flow)
+        {
+            Unlink(flow);
+            Append(flow);
+        }
+    }
 }

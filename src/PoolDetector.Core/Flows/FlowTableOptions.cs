@@ -17,4 +17,17 @@ public sealed class FlowTableOptions
 
     /// <summary>Out-of-order segments held per direction.</summary>
     public int MaxBufferedSegmentsPerDirection { get; set; } = 8;
+
+    /// <summary>
+    /// Out-of-order bytes held by the whole table. The per-direction cap alone would allow
+    /// MaxFlows × 2 × MaxBufferedBytesPerDirection (gigabytes at the defaults) under heavy loss.
+    /// </summary>
+    public long MaxBufferedBytesTotal { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// How long (packet time) out-of-order data waits for the segment before it. A sender
+    /// retransmits within about a second (RTO), so a hole older than this was lost by the
+    /// capture, not the network, and waiting longer only delays the inspectors.
+    /// </summary>
+    public TimeSpan OutOfOrderTimeout { get; set; } = TimeSpan.FromSeconds(3);
 }
