@@ -102,6 +102,13 @@ public static class RuleLoader
                 Error((int)e.Start.Line, "YAML syntax: " + e.Message);
                 return;
             }
+            catch (InvalidOperationException)
+            {
+                // YamlDotNet's scanner throws this instead of a YamlException when the file
+                // ends inside a flow collection; point at the bracket left open.
+                Error(UnclosedBracketLine(text), "YAML syntax: a [ or { is never closed");
+                return;
+            }
 
             var kind = RequiredString(root, "kind");
             switch (kind)
@@ -411,6 +418,54 @@ public static class RuleLoader
         }
 
         private static int Line(YamlNode node) => (int)node.Start.Line;
+
+        /// <summary>The line of the first [ or { (outside quotes and comments) that is never closed; 1 when none is found.</summary>
+        private static int UnclosedBracketLine(string text)
+        {
+            var open = new Stack<int>();
+            var line = 1;
+            var quote = '\0';
+            var comment = false;
+            foreach (var c in text)
+            {
+                if (c == '\n')
+                {
+                    line++;
+                    comment = false;
+                    continue;
+                }
+                if (comment)
+                {
+                    continue;
+                }
+                if (quote != '\0')
+                {
+                    quote = c == quote ? '\0' : quote;
+                    continue;
+                }
+                switch (c)
+                {
+                    case '"' or '\'':
+                        quote = c;
+                        break;
+                    case '#':
+                        comment = true;
+                        break;
+                    case '[' or '{':
+                        open.Push(line);
+                        break;
+                    case ']' or '}' when open.Count > 0:
+                        open.Pop();
+                        break;
+                }
+            }
+            var first = 1;
+            while (open.Count > 0)
+            {
+                first = open.Pop();
+            }
+            return first;
+        }
 
         private void Error(YamlNode node, string problem) => _errors.Add(new RuleError(_file, Line(node), problem));
 

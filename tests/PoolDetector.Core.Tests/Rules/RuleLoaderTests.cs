@@ -68,6 +68,14 @@ public class RuleLoaderTests
     }
 
     [Fact]
+    public void An_unclosed_bracket_at_the_end_of_a_file_is_a_syntax_error_on_its_line()
+    {
+        var e = Assert.Throws<RuleLoadException>(() => RuleLoader.Load(ShippedWith("extra.yml", "kind: agents\nagents:\n  - id: [unclosed\n    name: x\n")));
+        var error = Assert.Single(e.Errors);
+        Assert.Equal(new RuleError("extra.yml", 3, "YAML syntax: a [ or { is never closed"), error);
+    }
+
+    [Fact]
     public void Every_problem_is_reported_not_just_the_first()
     {
         var e = Assert.Throws<RuleLoadException>(() => RuleLoader.Load(ShippedWith("extra.yml", "kind: agents\nagents:\n  - {pattern: ab, software: x, match: prefix, weight: 1}\n  - {pattern: abcd, software: y, match: sometimes, weight: 1}\n")));

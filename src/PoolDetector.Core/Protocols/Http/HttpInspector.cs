@@ -91,7 +91,7 @@ public sealed class HttpInspector
                 Abandon(state);
                 return;
             }
-            state.Length = 0;
+            state.Release();
             if (state.BodyRemaining == 0)
             {
                 continue;
@@ -201,7 +201,7 @@ public sealed class HttpInspector
             _counters.JsonMessages++;
             _evaluator.Evaluate(message, direction, evidence, ref pending);
         }
-        state.Length = 0;
+        state.Release();
     }
 
     private void Abandon(HttpState state)

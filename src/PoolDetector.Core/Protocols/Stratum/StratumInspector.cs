@@ -91,7 +91,9 @@ public sealed class StratumInspector
                     continue;
                 }
                 OnLine(state, state.Partial.AsSpan(0, state.PartialLength), direction, evidence, ref pending);
-                state.PartialLength = 0;
+                // Back to the pool at once: most lines fit in one segment, so thousands of
+                // idle flows should not each hold a buffer.
+                state.Release();
             }
             else if (newline > _maxLineBytes)
             {
