@@ -122,8 +122,8 @@ public static class Verdict
             items[i] = item.Kind switch
             {
                 EvidenceKind.Method => rules.Methods[item.Rule].Name,
-                EvidenceKind.MethodNameOnly => rules.Methods[item.Rule].Name + " (name only)",
-                EvidenceKind.Reply => rules.Methods[item.Rule].Reply!,
+                EvidenceKind.MethodNameOnly => rules.Methods[item.Rule].Name + ":name-only",
+                EvidenceKind.Reply => rules.Methods[item.Rule].Name + ":reply",
                 EvidenceKind.Agent => "agent:" + rules.Agents[item.Rule].Software,
                 EvidenceKind.StratumError => "stratum-error-triple",
                 EvidenceKind.Header => "http-header:" + rules.Headers[item.Rule].Name,

@@ -62,7 +62,18 @@ public sealed class FlowEvidence
     public int AgentRule { get; set; } = -1;
     public string? Worker { get; set; }
     public string? Algorithm { get; set; }
-    public string? PoolHost { get; set; }
+    /// <summary>True once the algorithm came from a job rather than a miner's list of what it can do.</summary>
+    public bool AlgorithmFromJob { get; set; }
+    public string? PoolHost { get; private set; }
+
+    /// <summary>Keeps the first pool host name seen; IP literals are not names (the event has the address already).</summary>
+    public void NotePoolHost(string? host)
+    {
+        if (PoolHost is null && !string.IsNullOrEmpty(host) && !System.Net.IPAddress.TryParse(host, out _))
+        {
+            PoolHost = host;
+        }
+    }
     public long SharesSubmitted { get; set; }
     public long SharesAccepted { get; set; }
     public long SharesRejected { get; set; }
@@ -140,6 +151,7 @@ public sealed class FlowEvidence
         AgentRule = -1;
         Worker = null;
         Algorithm = null;
+        AlgorithmFromJob = false;
         PoolHost = null;
         SharesSubmitted = 0;
         SharesAccepted = 0;

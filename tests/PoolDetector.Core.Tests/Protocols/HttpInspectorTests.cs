@@ -19,7 +19,7 @@ public class HttpInspectorTests
         h.HttpText(FlowDirection.ClientToServer, request[..40]).HttpText(FlowDirection.ClientToServer, request[40..^10]).HttpText(FlowDirection.ClientToServer, request[^10..]);
         h.HttpText(FlowDirection.ServerToClient, response);
 
-        Assert.Equal(["agent:BFGMiner", "http-header:X-Mining-Extensions", "getwork", "http-header:X-Long-Polling", "http-header:X-Stratum", "getwork-reply"], h.EvidenceNames());
+        Assert.Equal(["agent:BFGMiner", "http-header:X-Mining-Extensions", "getwork", "http-header:X-Long-Polling", "http-header:X-Stratum", "getwork:reply"], h.EvidenceNames());
         Assert.Equal("us1.bitminter.com", h.Evidence.PoolHost);
         Assert.Equal("bfgminer/5.2.0", h.Evidence.Agent);
         Assert.Equal("getwork", h.Dialect());

@@ -61,8 +61,8 @@ internal sealed class InspectorHarness
             names.Add(item.Kind switch
             {
                 EvidenceKind.Method => Rules.Methods[item.Rule].Name,
-                EvidenceKind.MethodNameOnly => Rules.Methods[item.Rule].Name + " (name only)",
-                EvidenceKind.Reply => Rules.Methods[item.Rule].Reply!,
+                EvidenceKind.MethodNameOnly => Rules.Methods[item.Rule].Name + ":name-only",
+                EvidenceKind.Reply => Rules.Methods[item.Rule].Name + ":reply",
                 EvidenceKind.Agent => "agent:" + Rules.Agents[item.Rule].Software,
                 EvidenceKind.Header => "http-header:" + Rules.Headers[item.Rule].Name,
                 _ => item.Kind.ToString(),

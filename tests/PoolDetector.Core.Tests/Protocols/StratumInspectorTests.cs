@@ -21,7 +21,7 @@ public class StratumInspectorTests
             .Client("{\"params\":[\"wallet.rig1\",\"bf\",\"00000001\",\"504e86ed\",\"b2957c02\"],\"id\":4,\"method\":\"mining.submit\"}\n")
             .Server("{\"id\":4,\"result\":true,\"error\":null}\n");
 
-        Assert.Equal(["mining.subscribe", "agent:cgminer", "subscribe-reply", "mining.authorize", "authorize-reply", "mining.set_difficulty", "mining.notify", "mining.submit", "share-reply"], h.EvidenceNames());
+        Assert.Equal(["mining.subscribe", "agent:cgminer", "mining.subscribe:reply", "mining.authorize", "mining.authorize:reply", "mining.set_difficulty", "mining.notify", "mining.submit", "mining.submit:reply"], h.EvidenceNames());
         Assert.True(h.Evidence.Score >= High);
         Assert.Equal("stratum-v1", h.Dialect());
         Assert.Equal("cgminer/4.10.0", h.Evidence.Agent);
@@ -67,7 +67,7 @@ public class StratumInspectorTests
             .Server("5f2b\",\"target\":\"b88d0600\"}}\n{\"jsonrpc\":\"2.0\",\"method\":\"job\",\"params\":{\"blob\":\"0e0ed4ffe0dfdc05af89e7d06de24ca9de7221aed3d46cf1c58358c4a3f00967b1c669a222bacbc500000000865b1b0eaec7a01916dc3efce5bcf16194107121f78e5a89cfc9d792d267cf9607\",\"job_id\":\"Vf2W\",\"target\":\"b88d0600\",\"algo\":\"rx/0\"}}\n")
             .Client("{\"id\":7,\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":{\"id\":\"3dce\",\"job_id\":\"Vf2W\",\"nonce\":\"a4010000\",\"result\":\"3b0f7bd2c4a27cf1e2ea3dfa8a4e1ab8f1c0a7c7c3a7ad6e9f7e31d7f8f40000\",\"algo\":\"rx/0\"}}\n")
             .Server("{\"id\":7,\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{\"status\":\"OK\"}}\n");
-        Assert.Equal(["job", "submit", "cn-share-reply"], h.EvidenceNames());
+        Assert.Equal(["job", "submit", "submit:reply"], h.EvidenceNames());
         Assert.Equal("cryptonote", h.Dialect());
         Assert.Equal("rx/0", h.Evidence.Algorithm);
         Assert.Equal(1, h.Evidence.SharesAccepted);
@@ -80,11 +80,21 @@ public class StratumInspectorTests
         var h = new InspectorHarness()
             .Client("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A\",\"pass\":\"x\",\"agent\":\"XMRig/6.21.0 (Linux x86_64) libuv/1.44.2 gcc/12.2.0\",\"algo\":[\"rx/0\",\"cn/r\",\"cn-pico\"],\"rigid\":\"\"}}\n")
             .Server("{\"id\":1,\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{\"id\":\"0ea1\",\"job\":{\"blob\":\"0707c5e0dfdc057c60c5dbdb26b716a880df1188dc87aac5d21a6a8230adcf679c2058fd7b807e0000000099330aefd29c503d834876f4d322f20473210298ff97414fec94dc5ec919da8507\",\"job_id\":\"x9pN\",\"target\":\"711b0d00\",\"algo\":\"rx/0\"},\"extensions\":[\"algo\",\"keepalive\"],\"status\":\"OK\"}}\n");
-        Assert.Equal(["login", "agent:XMRig", "cn-login-reply"], h.EvidenceNames());
+        Assert.Equal(["login", "agent:XMRig", "login:reply"], h.EvidenceNames());
         Assert.True(h.Evidence.Score >= High);
         Assert.StartsWith("44AFFq5k", h.Evidence.Worker, StringComparison.Ordinal);
         Assert.Equal("XMRig/6.21.0 (Linux x86_64) libuv/1.44.2 gcc/12.2.0", h.Evidence.Agent);
+        // The job names the algorithm mined; the login only lists what XMRig can do.
+        Assert.Equal("rx/0", h.Evidence.Algorithm);
+    }
+
+    [Fact]
+    public void XMRig_login_alone_reports_the_algorithms_it_offers()
+    {
+        var h = new InspectorHarness()
+            .Client("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"44AFFq5k\",\"pass\":\"x\",\"agent\":\"XMRig/6.21.0\",\"algo\":[\"rx/0\",\"cn/r\",\"cn-pico\"],\"rigid\":\"\"}}\n");
         Assert.Equal("rx/0,cn/r,cn-pico", h.Evidence.Algorithm);
+        Assert.Equal(2, h.Evidence.Score); // login shape + XMRig agent: medium, the reply would make it high
     }
 
     [Fact]
@@ -94,7 +104,7 @@ public class StratumInspectorTests
             .Client("{\"id\": 1, \"method\": \"mining.subscribe\", \"params\": [\"ethminer/0.19.0\", \"EthereumStratum/1.0.0\"]}\n")
             .Server("{\"id\": 1, \"result\": [[\"mining.notify\", \"ae6812eb4cd7735a302a8a9dd95cf71f\", \"EthereumStratum/1.0.0\"], \"080c\"], \"error\": null}\n");
         Assert.Equal("ethereumstratum-v1", h.Dialect());
-        Assert.Equal(["mining.subscribe", "agent:ethminer", "subscribe-reply"], h.EvidenceNames());
+        Assert.Equal(["mining.subscribe", "agent:ethminer", "mining.subscribe:reply"], h.EvidenceNames());
     }
 
     [Fact]
@@ -105,7 +115,7 @@ public class StratumInspectorTests
             .Server("{\"id\":2,\"jsonrpc\":\"2.0\",\"result\":true}\n")
             .Client("{\"id\":3,\"jsonrpc\":\"2.0\",\"method\":\"eth_getWork\",\"params\":[]}\n")
             .Server("{\"id\":3,\"jsonrpc\":\"2.0\",\"result\":[\"0x1d2b3b7e8f3c2f4a6d0d7b1f8d2f4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5\",\"0x5d2b3b7e8f3c2f4a6d0d7b1f8d2f4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5\",\"0x0000000112e0be826d694b2e62d01511f12a6061fbaec8bc02357593e70e52ba\"]}\n");
-        Assert.Equal(["eth_submitLogin", "eth-bool-reply", "eth_getWork", "eth-work-reply"], h.EvidenceNames());
+        Assert.Equal(["eth_submitLogin", "eth_submitLogin:reply", "eth_getWork", "eth_getWork:reply"], h.EvidenceNames());
         Assert.Equal("ethproxy", h.Dialect());
         Assert.Equal("0x52bc44d5378309ee2abf1539bf71de1b7d7be3b5.rig7", h.Evidence.Worker);
         Assert.True(h.Evidence.Score >= High);

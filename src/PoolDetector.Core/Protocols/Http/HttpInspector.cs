@@ -153,13 +153,14 @@ public sealed class HttpInspector
                 evidence.Agent = Text(value, 256);
                 _evaluator.NoteAgent(evidence);
             }
+            else if (sender == MessageSender.Client && name.EqualsIgnoreCaseAscii("authorization"u8) && evidence.Worker is null)
+            {
+                // getwork miners log in with HTTP Basic: the user name is the pool worker.
+                evidence.Worker = BasicUser(value);
+            }
             else if (sender == MessageSender.Client && name.EqualsIgnoreCaseAscii("host"u8) && evidence.PoolHost is null)
             {
-                var host = HostWithoutPort(value);
-                if (!host.IsEmpty)
-                {
-                    evidence.PoolHost = Text(host, 253);
-                }
+                evidence.NotePoolHost(Text(HostWithoutPort(value), 253));
             }
             else
             {
@@ -226,6 +227,24 @@ public sealed class HttpInspector
         }
         data.CopyTo(state.Buffer.AsSpan(state.Length));
         state.Length = needed;
+    }
+
+    /// <summary>The user of an <c>Authorization: Basic</c> header, or null.</summary>
+    private static string? BasicUser(ReadOnlySpan<byte> value)
+    {
+        if (!value.StartsWith("Basic "u8) || value.Length > 1024)
+        {
+            return null;
+        }
+        Span<byte> decoded = stackalloc byte[1024];
+        if (Base64.DecodeFromUtf8(value[6..].Trim((byte)' '), decoded, out _, out var written) != System.Buffers.OperationStatus.Done)
+        {
+            return null;
+        }
+        var credentials = decoded[..written];
+        var colon = credentials.IndexOf((byte)':');
+        var user = colon >= 0 ? credentials[..colon] : credentials;
+        return user.IsEmpty ? null : Text(user, 256);
     }
 
     private static ReadOnlySpan<byte> HostWithoutPort(ReadOnlySpan<byte> host)

@@ -105,13 +105,14 @@ public sealed class MiningMessageEvaluator
         {
             evidence.Add(new EvidenceItem(EvidenceKind.MethodNameOnly, index), rule.NameWeight, dialect, reversed);
         }
-        if (rule.Role == MethodRole.Submit && rule.Sender == MessageSender.Client)
+        var submits = IsShareSubmission(index, message);
+        if (submits)
         {
             evidence.SharesSubmitted++;
         }
         if (message.Id.Kind is JsonKind.Number or JsonKind.String)
         {
-            pending.Add(message.IdKey, index, reversed);
+            pending.Add(message.IdKey, index, reversed, submits);
         }
     }
 
@@ -126,7 +127,7 @@ public sealed class MiningMessageEvaluator
             evidence.StratumErrorWeight += weight;
             evidence.Add(new EvidenceItem(EvidenceKind.StratumError, 0), weight, -1, sender == MessageSender.Client);
         }
-        if (message.Id.Kind is not (JsonKind.Number or JsonKind.String) || !pending.TryTake(message.IdKey, out var index, out var reversedRequest))
+        if (message.Id.Kind is not (JsonKind.Number or JsonKind.String) || !pending.TryTake(message.IdKey, out var index, out var reversedRequest, out var wasSubmission))
         {
             return;
         }
@@ -138,7 +139,7 @@ public sealed class MiningMessageEvaluator
             evidence.Add(new EvidenceItem(EvidenceKind.Reply, index), rule.ReplyWeight, DialectOf(index, message), reversed);
             ExtractFromReply(message, evidence);
         }
-        if (rule.Role == MethodRole.Submit)
+        if (wasSubmission)
         {
             if (MessageShapes.IsAcceptedShare(message))
             {
@@ -150,6 +151,16 @@ public sealed class MiningMessageEvaluator
             }
         }
     }
+
+    /// <summary>
+    /// Whether the request hands in a share: every submit-role method, and getwork called
+    /// with the solved block header as its one parameter (the same method fetches work
+    /// when called without).
+    /// </summary>
+    private bool IsShareSubmission(int index, in JsonRpcMessage message) =>
+        _methods[index].Sender == MessageSender.Client
+        && (_methods[index].Role == MethodRole.Submit
+            || (_methodShape[index] == ParamsShape.Getwork && message.Params.Kind == JsonKind.Array && message.Params.Count == 1));
 
     /// <summary>A rule's dialect, refined by markers the message itself carries.</summary>
     private int DialectOf(int methodIndex, in JsonRpcMessage message)
@@ -176,14 +187,14 @@ public sealed class MiningMessageEvaluator
                 SetAgent(message, p.Element(0), evidence);
                 if (evidence.PoolHost is null && p.Element(2).Kind == JsonKind.String)
                 {
-                    evidence.PoolHost = NonEmpty(JsonRpcScanner.DecodeString(message.Line, p.Element(2)));
+                    evidence.NotePoolHost(JsonRpcScanner.DecodeString(message.Line, p.Element(2)));
                 }
                 break;
             case MethodRole.Hello:
                 SetAgent(message, p.Key(JsonKey.Agent), evidence);
                 if (evidence.PoolHost is null && p.Key(JsonKey.Host).Kind == JsonKind.String)
                 {
-                    evidence.PoolHost = NonEmpty(JsonRpcScanner.DecodeString(message.Line, p.Key(JsonKey.Host)));
+                    evidence.NotePoolHost(JsonRpcScanner.DecodeString(message.Line, p.Key(JsonKey.Host)));
                 }
                 break;
             case MethodRole.Authorize:
@@ -192,7 +203,13 @@ public sealed class MiningMessageEvaluator
             case MethodRole.Login when p.Kind == JsonKind.Object:
                 SetWorker(message, p.Key(JsonKey.Login), evidence, overwrite: true);
                 SetAgent(message, p.Key(JsonKey.Agent), evidence);
-                SetAlgorithm(message, p.Key(JsonKey.Algo), evidence);
+                // XMRig lists every algorithm it can mine; a job says which one it mines,
+                // and replaces this list when it comes.
+                if (evidence.Algorithm is null)
+                {
+                    SetAlgorithm(message, p.Key(JsonKey.Algo), evidence);
+                    evidence.AlgorithmFromJob = false;
+                }
                 break;
             case MethodRole.Login:
                 // ethproxy: [wallet, password] plus a top-level "worker".
@@ -271,19 +288,20 @@ public sealed class MiningMessageEvaluator
         }
     }
 
+    /// <summary>Sets the algorithm once from a job (the pool's word), or from a login's list until a job names it.</summary>
     private static void SetAlgorithm(in JsonRpcMessage message, in JsonValueInfo value, FlowEvidence evidence)
     {
-        if (evidence.Algorithm is not null)
+        if (evidence.AlgorithmFromJob || value.Kind is not (JsonKind.String or JsonKind.Array))
         {
             return;
         }
+        evidence.AlgorithmFromJob = true;
         if (value.Kind == JsonKind.String)
         {
             evidence.Algorithm = NonEmpty(JsonRpcScanner.DecodeString(message.Line, value, 64));
         }
         else if (value.Kind == JsonKind.Array && value.Count > 0)
         {
-            // XMRig lists every algorithm it can mine; the raw list says what the miner offers.
             evidence.Algorithm = NonEmpty(AlgorithmList(message, value));
         }
     }
@@ -344,14 +362,17 @@ public struct PendingRequests
     private PendingSlots _methods;
     private int _next;
 
-    public void Add(long id, int method, bool reversed)
+    private const long ReversedBit = 1L << 32;
+    private const long SubmissionBit = 1L << 33;
+
+    public void Add(long id, int method, bool reversed, bool submission)
     {
         _ids[_next] = id;
-        _methods[_next] = (long)(uint)(method + 1) | (reversed ? 1L << 32 : 0L);
+        _methods[_next] = (long)(uint)(method + 1) | (reversed ? ReversedBit : 0L) | (submission ? SubmissionBit : 0L);
         _next = (_next + 1) % Capacity;
     }
 
-    public bool TryTake(long id, out int method, out bool reversed)
+    public bool TryTake(long id, out int method, out bool reversed, out bool submission)
     {
         for (var i = 0; i < Capacity; i++)
         {
@@ -359,13 +380,15 @@ public struct PendingRequests
             if (_methods[slot] != 0 && _ids[slot] == id)
             {
                 method = (int)(_methods[slot] & 0xFFFFFFFF) - 1;
-                reversed = (_methods[slot] >> 32) != 0;
+                reversed = (_methods[slot] & ReversedBit) != 0;
+                submission = (_methods[slot] & SubmissionBit) != 0;
                 _methods[slot] = 0;
                 return true;
             }
         }
         method = -1;
         reversed = false;
+        submission = false;
         return false;
     }
 
