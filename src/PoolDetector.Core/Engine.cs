@@ -67,7 +67,7 @@ public sealed class Engine
             return;
         }
         Counters.Decoded++;
-        _flows.ExpireIdle(_lastTimestamp);
+        // The flow table expires idle flows itself, on this packet's time.
         _flows.Process(packet, frame, _lastTimestamp);
     }
 

@@ -69,7 +69,7 @@ public static class Verdict
     /// dialects it refines: NiceHash's EthereumStratum/1.0.0 uses Stratum V1's method names,
     /// and its own marker then tips the balance to it.
     /// </summary>
-    private static DialectRule? ChooseDialect(FlowEvidence evidence, RuleSet rules)
+    public static DialectRule? ChooseDialect(FlowEvidence evidence, RuleSet rules)
     {
         var weights = evidence.DialectWeights;
         DialectRule? best = null;
@@ -84,7 +84,7 @@ public static class Verdict
             var total = weights[i];
             for (var refined = dialect.Refines; refined is not null; refined = rules.DialectsById[refined].Refines)
             {
-                var index = IndexOf(rules, refined);
+                var index = rules.IndexOfDialect(refined);
                 total += index >= 0 && index < weights.Length ? weights[index] : 0;
             }
             if (total > bestWeight || (total == bestWeight && best is not null && dialect.Refines == best.Id))
@@ -101,35 +101,29 @@ public static class Verdict
         return best;
     }
 
-    private static int IndexOf(RuleSet rules, string id)
-    {
-        for (var i = 0; i < rules.Dialects.Count; i++)
-        {
-            if (rules.Dialects[i].Id == id)
-            {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     private static string[] Describe(FlowEvidence evidence, RuleSet rules)
     {
         var items = new string[evidence.ItemCount];
         for (var i = 0; i < items.Length; i++)
         {
-            var item = evidence.Item(i);
-            items[i] = item.Kind switch
-            {
-                EvidenceKind.Method => rules.Methods[item.Rule].Name,
-                EvidenceKind.MethodNameOnly => rules.Methods[item.Rule].Name + ":name-only",
-                EvidenceKind.Reply => rules.Methods[item.Rule].Name + ":reply",
-                EvidenceKind.Agent => "agent:" + rules.Agents[item.Rule].Software,
-                EvidenceKind.StratumError => "stratum-error-triple",
-                EvidenceKind.Header => "http-header:" + rules.Headers[item.Rule].Name,
-                _ => item.Kind.ToString(),
-            };
+            items[i] = Describe(evidence.Item(i), rules);
         }
         return items;
+    }
+
+    /// <summary>How one piece of evidence reads in the event: a method, <c>method:reply</c>, <c>agent:XMRig</c>, ...</summary>
+    public static string Describe(EvidenceItem item, RuleSet rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        return item.Kind switch
+        {
+            EvidenceKind.Method => rules.Methods[item.Rule].Name,
+            EvidenceKind.MethodNameOnly => rules.Methods[item.Rule].Name + ":name-only",
+            EvidenceKind.Reply => rules.Methods[item.Rule].Name + ":reply",
+            EvidenceKind.Agent => "agent:" + rules.Agents[item.Rule].Software,
+            EvidenceKind.StratumError => "stratum-error-triple",
+            EvidenceKind.Header => "http-header:" + rules.Headers[item.Rule].Name,
+            _ => item.Kind.ToString(),
+        };
     }
 }

@@ -103,7 +103,17 @@ public sealed class RuleSet
         Scoring = scoring;
         Files = files;
         DialectsById = dialects.ToDictionary(d => d.Id, StringComparer.Ordinal);
+        _dialectIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < dialects.Count; i++)
+        {
+            _dialectIndex[dialects[i].Id] = i;
+        }
     }
+
+    private readonly Dictionary<string, int> _dialectIndex;
+
+    /// <summary>The position of a dialect in <see cref="Dialects"/>, or -1.</summary>
+    public int IndexOfDialect(string id) => _dialectIndex.TryGetValue(id, out var index) ? index : -1;
 
     public IReadOnlyList<DialectRule> Dialects { get; }
     public IReadOnlyDictionary<string, DialectRule> DialectsById { get; }

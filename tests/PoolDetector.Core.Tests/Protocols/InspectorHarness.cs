@@ -1,4 +1,5 @@
 using System.Text;
+using PoolDetector.Core.Detection;
 using PoolDetector.Core.Flows;
 using PoolDetector.Core.Protocols;
 using PoolDetector.Core.Protocols.Http;
@@ -57,31 +58,11 @@ internal sealed class InspectorHarness
         var names = new List<string>();
         for (var i = 0; i < Evidence.ItemCount; i++)
         {
-            var item = Evidence.Item(i);
-            names.Add(item.Kind switch
-            {
-                EvidenceKind.Method => Rules.Methods[item.Rule].Name,
-                EvidenceKind.MethodNameOnly => Rules.Methods[item.Rule].Name + ":name-only",
-                EvidenceKind.Reply => Rules.Methods[item.Rule].Name + ":reply",
-                EvidenceKind.Agent => "agent:" + Rules.Agents[item.Rule].Software,
-                EvidenceKind.Header => "http-header:" + Rules.Headers[item.Rule].Name,
-                _ => item.Kind.ToString(),
-            });
+            names.Add(Verdict.Describe(Evidence.Item(i), Rules));
         }
         return names;
     }
 
-    public string? Dialect()
-    {
-        var best = -1;
-        var weights = Evidence.DialectWeights;
-        for (var i = 0; i < Rules.Dialects.Count; i++)
-        {
-            if (weights[i] > 0 && (best < 0 || weights[i] >= weights[best]))
-            {
-                best = i;
-            }
-        }
-        return best < 0 ? null : Rules.Dialects[best].Id;
-    }
+    /// <summary>The dialect the verdict would report.</summary>
+    public string? Dialect() => Verdict.ChooseDialect(Evidence, Rules)?.Id;
 }

@@ -24,6 +24,7 @@ public sealed class HttpInspector
     private readonly InspectionCounters _counters;
     private readonly HeaderRule[] _headers;
     private readonly byte[][] _headerNames;
+    private readonly int[] _headerDialects;
 
     public HttpInspector(MiningMessageEvaluator evaluator, InspectionCounters counters)
     {
@@ -33,6 +34,7 @@ public sealed class HttpInspector
         _counters = counters;
         _headers = [.. evaluator.Rules.Headers];
         _headerNames = Array.ConvertAll(_headers, h => System.Text.Encoding.ASCII.GetBytes(h.Name.ToLowerInvariant()));
+        _headerDialects = Array.ConvertAll(_headers, h => evaluator.Rules.IndexOfDialect(h.Dialect));
     }
 
     /// <summary>Does a client's first payload start with an HTTP request line?</summary>
@@ -185,7 +187,7 @@ public sealed class HttpInspector
                 var item = new EvidenceItem(EvidenceKind.Header, i);
                 if (!evidence.Contains(item))
                 {
-                    evidence.Add(item, _headers[i].Weight, MiningMessageEvaluator.DialectIndex(_evaluator.Rules, _headers[i].Dialect), reversed: null);
+                    evidence.Add(item, _headers[i].Weight, _headerDialects[i], reversed: null);
                 }
                 return;
             }

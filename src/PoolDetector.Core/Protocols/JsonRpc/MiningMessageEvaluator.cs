@@ -27,25 +27,12 @@ public sealed class MiningMessageEvaluator
         _methods = [.. rules.Methods];
         _methodShape = Array.ConvertAll(_methods, m => (ParamsShape)MessageShapes.ParamsShapeIndex(m.Shape));
         _methodReply = Array.ConvertAll(_methods, m => MessageShapes.ReplyShapeIndex(m.Reply));
-        _methodDialect = Array.ConvertAll(_methods, m => DialectIndex(rules, m.Dialect));
-        _ethereumStratum1 = DialectIndex(rules, "ethereumstratum-v1");
-        _ethereumStratum2 = DialectIndex(rules, "ethereumstratum-v2");
+        _methodDialect = Array.ConvertAll(_methods, m => rules.IndexOfDialect(m.Dialect));
+        _ethereumStratum1 = rules.IndexOfDialect("ethereumstratum-v1");
+        _ethereumStratum2 = rules.IndexOfDialect("ethereumstratum-v2");
     }
 
     public RuleSet Rules => _rules;
-
-    public static int DialectIndex(RuleSet rules, string id)
-    {
-        ArgumentNullException.ThrowIfNull(rules);
-        for (var i = 0; i < rules.Dialects.Count; i++)
-        {
-            if (rules.Dialects[i].Id == id)
-            {
-                return i;
-            }
-        }
-        return -1;
-    }
 
     /// <summary>Finds the vocabulary entry for a method name; prefers the entry whose sender matches.</summary>
     private int FindMethod(ReadOnlySpan<byte> name, MessageSender sender)
