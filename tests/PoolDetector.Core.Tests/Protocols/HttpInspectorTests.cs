@@ -35,6 +35,14 @@ public class HttpInspectorTests
     }
 
     [Fact]
+    public void One_mining_header_alone_is_not_a_verdict()
+    {
+        var h = new InspectorHarness().HttpText(FlowDirection.ServerToClient, "HTTP/1.1 200 OK\r\nX-Long-Polling: /LP\r\nContent-Length: 2\r\n\r\n{}");
+        Assert.Equal(["http-header:X-Long-Polling"], h.EvidenceNames());
+        Assert.True(h.Evidence.Score < InspectorHarness.Rules.Scoring.MediumThreshold);
+    }
+
+    [Fact]
     public void Oversized_head_is_abandoned_and_counted()
     {
         var h = new InspectorHarness().HttpText(FlowDirection.ClientToServer, "GET / HTTP/1.1\r\nX-Junk: " + new string('a', 20_000));

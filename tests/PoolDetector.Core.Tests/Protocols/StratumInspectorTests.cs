@@ -108,6 +108,31 @@ public class StratumInspectorTests
     }
 
     [Fact]
+    public void EthereumStratum2_session_from_the_specification()
+    {
+        // The message examples of the EthereumStratum/2.0.0 draft (NiceHash), including its
+        // notify whose last item is a string, not Stratum V1's clean-jobs boolean.
+        var h = new InspectorHarness()
+            .Client("{\"id\":0,\"method\":\"mining.hello\",\"params\":{\"agent\":\"ethminer-0.17\",\"host\":\"somemininigpool.com\",\"port\":\"4d2\",\"proto\":\"EthereumStratum/2.0.0\"}}\n")
+            .Server("{\"id\":0,\"result\":{\"proto\":\"EthereumStratum/2.0.0\",\"encoding\":\"plain\",\"resume\":1,\"timeout\":\"b4\",\"maxerrors\":\"5\",\"node\":\"Geth/v1.8.18-unstable-f08f596a/linux-amd64/go1.10.4\"}}\n")
+            .Client("{\"id\":1,\"method\":\"mining.subscribe\",\"params\":[]}\n")
+            .Server("{\"id\":1,\"result\":\"s-12345\"}\n")
+            .Client("{\"id\":2,\"method\":\"mining.authorize\",\"params\":[\"0x52bc44d5378309ee2abf1539bf71de1b7d7be3b5.rig1\",\"x\"]}\n")
+            .Server("{\"method\":\"mining.set\",\"params\":{\"epoch\":\"dc\",\"target\":\"0112e0be826d694b2e62d01511f12a6061fbaec8bc02357593e70e52ba\",\"algo\":\"ethash\",\"extranonce\":\"af4c\"}}\n")
+            .Server("{\"method\":\"mining.notify\",\"params\":[\"bf0488aa\",\"6526d5\",\"645cf20198c2f3861e947d4f67e3ab63b7b2e24dcc9095bd9123e7b33371f6cc\",\"0\"]}\n")
+            .Client("{\"id\":40,\"method\":\"mining.submit\",\"params\":[\"bf0488aa\",\"6a909d9bbc0f\",\"0x52bc44d5378309ee2abf1539bf71de1b7d7be3b5.rig1\"]}\n")
+            .Server("{\"id\":40,\"result\":true}\n");
+        Assert.Equal("ethereumstratum-v2", h.Dialect());
+        Assert.True(h.Evidence.Score >= High);
+        Assert.Equal("ethminer-0.17", h.Evidence.Agent);
+        Assert.Equal("somemininigpool.com", h.Evidence.PoolHost);
+        Assert.Equal("ethash", h.Evidence.Algorithm);
+        Assert.Equal("0x52bc44d5378309ee2abf1539bf71de1b7d7be3b5.rig1", h.Evidence.Worker);
+        Assert.Equal(1, h.Evidence.SharesAccepted);
+        Assert.Contains("mining.hello:reply", h.EvidenceNames());
+    }
+
+    [Fact]
     public void Ethproxy_login_and_getwork_reply()
     {
         var h = new InspectorHarness()

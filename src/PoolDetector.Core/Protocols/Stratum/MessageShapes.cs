@@ -17,6 +17,7 @@ public enum ParamsShape
     Reconnect,
     Suggest,
     Hello,
+    Es2Set,
     CnLogin,
     CnJob,
     CnSubmit,
@@ -60,7 +61,7 @@ public static class MessageShapes
     public static IReadOnlyList<string> ParamsShapeNames { get; } =
     [
         "subscribe", "authorize", "submit", "notify", "difficulty", "target", "extranonce", "version-mask",
-        "configure", "reconnect", "suggest", "hello", "cn-login", "cn-job", "cn-submit", "cn-keepalive",
+        "configure", "reconnect", "suggest", "hello", "es2-set", "cn-login", "cn-job", "cn-submit", "cn-keepalive",
         "cn-getjob", "eth-login", "eth-getwork", "eth-submitwork", "eth-hashrate", "getwork",
         "getblocktemplate", "submitblock", "any",
     ];
@@ -115,6 +116,8 @@ public static class MessageShapes
             ParamsShape.Reconnect => IsArray(p, 0, 3) && (p.Count == 0 || p.Element(0).Kind == JsonKind.String),
             ParamsShape.Hello => p.Kind == JsonKind.Object && (p.Key(JsonKey.Proto).Kind == JsonKind.String || p.Key(JsonKey.Agent).Kind == JsonKind.String),
             // XMRig: {"login", "pass", "agent", "algo": [...], "rigid"}; xmr-stak and browsers send fewer.
+            // EthereumStratum/2.0.0 session parameters: {"epoch", "target", "algo", "extranonce"}.
+            ParamsShape.Es2Set => p.Kind == JsonKind.Object && (IsHex(m, p.Key(JsonKey.Target), 8) || p.Key(JsonKey.Algo).Kind == JsonKind.String),
             ParamsShape.CnLogin => p.Kind == JsonKind.Object && p.Key(JsonKey.Login).Kind == JsonKind.String
                 && (p.Has(JsonKey.Pass) || p.Has(JsonKey.Agent)),
             ParamsShape.CnJob => p.Kind == JsonKind.Object && IsCnJob(m, p),
