@@ -4,7 +4,7 @@ namespace PoolDetector.Core.Decoding;
 
 /// <summary>
 /// The engine's span-based decoder: link layer (Ethernet, 802.1Q/QinQ, Linux cooked v1/v2,
-/// raw IP, BSD loopback), IPv4/IPv6 (extension headers), TCP and UDP, without allocating.
+/// raw IP, BSD loopback, PPP, Cisco HDLC), IPv4/IPv6 (extension headers), TCP and UDP, without allocating.
 /// Checksums are never verified: offloaded captures carry wrong ones as a matter of course.
 /// </summary>
 /// <remarks>
@@ -28,6 +28,7 @@ public static class PacketDecoder
     internal const int LinuxSllHeaderLength = 16;
     internal const int LinuxSll2HeaderLength = 20;
     internal const int LoopbackHeaderLength = 4;
+    internal const int CiscoHdlcHeaderLength = 4;
     /// <summary>PPPoE session header (6) plus the PPP protocol field (2).</summary>
     internal const int PppoeSessionHeaderLength = 8;
     internal const int Ipv4MinimumHeaderLength = 20;
@@ -41,6 +42,11 @@ public static class PacketDecoder
     private const ushort VlanIdMask = 0x0FFF;
     private const ushort PppProtocolIpv4 = 0x0021;
     private const ushort PppProtocolIpv6 = 0x0057;
+    private const byte PppAddress = 0xFF;
+    private const byte PppControl = 0x03;
+    private const byte CiscoHdlcUnicast = 0x0F;
+    private const byte CiscoHdlcBroadcast = 0x8F;
+    internal const int CiscoHdlcProtocolOffset = 2;
 
     // BSD loopback address families: AF_INET is 2 everywhere, AF_INET6 is not.
     private const uint AddressFamilyInet = 2;
@@ -100,6 +106,7 @@ public static class PacketDecoder
                 return DecodeIpByVersion(frame, 0, ref packet);
 
             case LinkType.Ipv4:
+                // IPv4 only, as libpcap defines the link type: an IPv6 packet fails the version check (Malformed).
                 return DecodeIpv4(frame, 0, ref packet);
 
             case LinkType.Ipv6:
@@ -118,6 +125,13 @@ public static class PacketDecoder
                     return DecodeStatus.Truncated;
                 }
                 return DecodeLoopbackFamily(frame, BinaryPrimitives.ReadUInt32BigEndian(frame), ref packet);
+
+            case LinkType.Ppp:
+            case LinkType.PppHdlc:
+                return DecodePpp(frame, ref packet);
+
+            case LinkType.CiscoHdlc:
+                return DecodeCiscoHdlc(frame, ref packet);
 
             default:
                 return DecodeStatus.UnsupportedLinkType;
@@ -186,10 +200,75 @@ public static class PacketDecoder
         {
             return DecodeStatus.Truncated;
         }
-        return ReadUInt16(frame, offset + 6) switch
+        return DecodePppProtocol(frame, ReadUInt16(frame, offset + 6), offset + PppoeSessionHeaderLength, ref packet);
+    }
+
+    /// <summary>
+    /// DLT_PPP and DLT_PPP_HDLC are read alike, as Wireshark reads them: routers write Cisco HDLC frames
+    /// under both numbers (the corpus has one), and its address byte 0x0F or 0x8F cannot start a PPP frame
+    /// that carries IP. Otherwise the RFC 1662 address and control bytes are optional (address-and-control
+    /// field compression, or captures that strip them) and are followed by the protocol field.
+    /// </summary>
+    private static DecodeStatus DecodePpp(ReadOnlySpan<byte> frame, ref DecodedPacket packet)
+    {
+        if (frame.IsEmpty)
         {
-            PppProtocolIpv4 => DecodeIpv4(frame, offset + PppoeSessionHeaderLength, ref packet),
-            PppProtocolIpv6 => DecodeIpv6(frame, offset + PppoeSessionHeaderLength, ref packet),
+            return DecodeStatus.Truncated;
+        }
+        if (frame[0] is CiscoHdlcUnicast or CiscoHdlcBroadcast)
+        {
+            return DecodeCiscoHdlc(frame, ref packet);
+        }
+        var offset = 0;
+        if (frame[0] == PppAddress)
+        {
+            if (frame.Length < 2)
+            {
+                return DecodeStatus.Truncated;
+            }
+            if (frame[1] == PppControl)
+            {
+                offset = 2;
+            }
+        }
+        if (offset >= frame.Length)
+        {
+            return DecodeStatus.Truncated;
+        }
+        // Protocol field compression (RFC 1661 section 6.5): every protocol number has an even high byte and
+        // an odd low byte, so an odd first byte is a one-byte field whose high byte 0x00 was left out.
+        if ((frame[offset] & 1) != 0)
+        {
+            return DecodePppProtocol(frame, frame[offset], offset + 1, ref packet);
+        }
+        if (offset + 2 > frame.Length)
+        {
+            return DecodeStatus.Truncated;
+        }
+        return DecodePppProtocol(frame, ReadUInt16(frame, offset), offset + 2, ref packet);
+    }
+
+    private static DecodeStatus DecodePppProtocol(ReadOnlySpan<byte> frame, ushort protocol, int offset, ref DecodedPacket packet) =>
+        protocol switch
+        {
+            PppProtocolIpv4 => DecodeIpv4(frame, offset, ref packet),
+            PppProtocolIpv6 => DecodeIpv6(frame, offset, ref packet),
+            // LCP, IPCP and other control protocols; Van Jacobson compressed TCP cannot be read without the link's state.
+            _ => DecodeStatus.NotIp,
+        };
+
+    /// <summary>The address and control bytes are not checked: tcpdump and Wireshark do not check them either.</summary>
+    private static DecodeStatus DecodeCiscoHdlc(ReadOnlySpan<byte> frame, ref DecodedPacket packet)
+    {
+        if (frame.Length < CiscoHdlcHeaderLength)
+        {
+            return DecodeStatus.Truncated;
+        }
+        return ReadUInt16(frame, CiscoHdlcProtocolOffset) switch
+        {
+            EtherTypeIpv4 => DecodeIpv4(frame, CiscoHdlcHeaderLength, ref packet),
+            EtherTypeIpv6 => DecodeIpv6(frame, CiscoHdlcHeaderLength, ref packet),
+            // SLARP keepalives (0x8035), CDP, MPLS: no VLAN tags or PPPoE on a serial link, so no EtherType walk.
             _ => DecodeStatus.NotIp,
         };
     }

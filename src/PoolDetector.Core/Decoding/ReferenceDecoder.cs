@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using PacketDotNet;
+using PacketDotNet.Utils;
 
 namespace PoolDetector.Core.Decoding;
 
@@ -11,7 +13,10 @@ namespace PoolDetector.Core.Decoding;
 /// PacketDotNet finds the layers; the rules that turn them into a <see cref="DecodeStatus"/>
 /// (fragments, tunnels, length clipping) are applied here on PacketDotNet's own field values,
 /// so the two decoders share semantics but not parsing code. Known limits of PacketDotNet 1.4.8
-/// are listed where they bite, and asserted in the tests.
+/// are listed where they bite, and asserted in the tests. The exception is the framing PacketDotNet
+/// cannot read at all (Cisco HDLC, PPP's address and control bytes): those few bytes are stepped over
+/// here and PacketDotNet takes over at the PPP or IP layer, so for those link types the comparison
+/// covers IP and transport, not the link header.
 /// </remarks>
 public static class ReferenceDecoder
 {
@@ -20,6 +25,10 @@ public static class ReferenceDecoder
     private const int MinimumIpv4HeaderWords = 5;
     private const int MinimumTcpHeaderWords = 5;
     private const ushort ClassicTcpFlags = 0x3F;
+    private const byte PppAddress = 0xFF;
+    private const byte PppControl = 0x03;
+    private const byte CiscoHdlcUnicast = 0x0F;
+    private const byte CiscoHdlcBroadcast = 0x8F;
 
     public static DecodeStatus Decode(LinkType linkType, ReadOnlySpan<byte> frame, out DecodedPacket packet)
     {
@@ -31,8 +40,13 @@ public static class ReferenceDecoder
         var bytes = frame.ToArray();
         try
         {
-            var parsed = Packet.ParsePacket(ToLinkLayers(linkType), bytes);
-            return FromPacketDotNet(parsed, bytes.Length, ref packet);
+            return linkType switch
+            {
+                LinkType.CiscoHdlc => DecodeCiscoHdlc(bytes, ref packet),
+                LinkType.Ppp or LinkType.PppHdlc when bytes.Length > 0 && bytes[0] is CiscoHdlcUnicast or CiscoHdlcBroadcast
+                    => DecodeCiscoHdlc(bytes, ref packet),
+                _ => FromPacketDotNet(Parse(linkType, bytes), bytes.Length, ref packet),
+            };
         }
         catch (Exception)
         {
@@ -43,14 +57,46 @@ public static class ReferenceDecoder
         }
     }
 
-    /// <summary>LinkLayers is numbered by the pcap registry, as LinkType is, with one gap.</summary>
-    private static LinkLayers ToLinkLayers(LinkType linkType) => linkType switch
+    /// <summary>LinkLayers is numbered by the pcap registry, as LinkType is; the exceptions are parsed by hand here.</summary>
+    private static Packet Parse(LinkType linkType, byte[] bytes) => linkType switch
     {
-        // PacketDotNet 1.4.8 throws NotImplementedException for LinkLayers.IPv4/IPv6 (228/229);
-        // both are raw IP of a fixed version, and its Raw parser picks the version from the first nibble.
-        LinkType.Ipv4 or LinkType.Ipv6 => LinkLayers.Raw,
-        _ => (LinkLayers)(int)linkType,
+        // PacketDotNet 1.4.8 throws NotImplementedException for LinkLayers.IPv4/IPv6 (228/229). Each is raw IP
+        // of one version only, so the packet class of that version reads it, and a packet of the other
+        // version fails the version check below, as on the fast path (its Raw parser would follow the nibble).
+        LinkType.Ipv4 => new IPv4Packet(new ByteArraySegment(bytes)),
+        LinkType.Ipv6 => new IPv6Packet(new ByteArraySegment(bytes)),
+        // PppPacket reads the protocol field at offset 0: it does not skip the RFC 1662 address and control
+        // bytes, and LinkLayers.PppHdlc (50) throws NotImplementedException.
+        LinkType.Ppp or LinkType.PppHdlc => new PppPacket(SkipPppAddressAndControl(bytes)),
+        _ => Packet.ParsePacket((LinkLayers)(int)linkType, bytes),
     };
+
+    private static ByteArraySegment SkipPppAddressAndControl(byte[] bytes)
+    {
+        var offset = bytes.Length >= 2 && bytes[0] == PppAddress && bytes[1] == PppControl ? 2 : 0;
+        return new ByteArraySegment(bytes, offset, bytes.Length - offset);
+    }
+
+    /// <summary>
+    /// PacketDotNet 1.4.8 has no Cisco HDLC parser (LinkLayers.CiscoHdlc throws NotImplementedException):
+    /// the 4-byte header is stepped over here and the IP packet handed to PacketDotNet.
+    /// </summary>
+    private static DecodeStatus DecodeCiscoHdlc(byte[] bytes, ref DecodedPacket packet)
+    {
+        if (bytes.Length < PacketDecoder.CiscoHdlcHeaderLength)
+        {
+            // Reported like the short frames PacketDotNet throws on.
+            return DecodeStatus.Malformed;
+        }
+        var segment = new ByteArraySegment(bytes, PacketDecoder.CiscoHdlcHeaderLength, bytes.Length - PacketDecoder.CiscoHdlcHeaderLength);
+        Packet? ip = (EthernetType)BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(PacketDecoder.CiscoHdlcProtocolOffset)) switch
+        {
+            EthernetType.IPv4 => new IPv4Packet(segment),
+            EthernetType.IPv6 => new IPv6Packet(segment),
+            _ => null,
+        };
+        return FromPacketDotNet(ip, bytes.Length, ref packet);
+    }
 
     private static DecodeStatus FromPacketDotNet(Packet? layer, int captured, ref DecodedPacket packet)
     {

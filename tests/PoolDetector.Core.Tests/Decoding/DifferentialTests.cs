@@ -24,6 +24,7 @@ public class DifferentialTests(ITestOutputHelper output)
             output.WriteLine("../shared/pcaps is absent: comparing the repository's pcaps/ only.");
         }
         var compared = 0;
+        var comparedByLinkType = new SortedDictionary<LinkType, int>();
         var frames = 0;
         var unsupported = 0;
         var disagreements = new List<string>();
@@ -50,6 +51,7 @@ public class DifferentialTests(ITestOutputHelper output)
                     continue;
                 }
                 compared++;
+                comparedByLinkType[linkType] = comparedByLinkType.GetValueOrDefault(linkType) + 1;
                 if (fast != DecodeStatus.Ok || !expected.Equals(actual))
                 {
                     disagreements.Add($"{Path.GetFileName(frame.File)} #{frame.Number} ({linkType}): reference {Describe(reference, expected)} fast {Describe(fast, actual)}");
@@ -58,6 +60,7 @@ public class DifferentialTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"{files.Count} captures, {frames} frames, {unsupported} of unsupported link types, {compared} TCP/UDP packets compared, {disagreements.Count} disagreements.");
+        output.WriteLine("Compared by link type: " + string.Join(", ", comparedByLinkType.Select(p => $"{p.Key} {p.Value}")));
         foreach (var line in disagreements.Take(50))
         {
             output.WriteLine(line);

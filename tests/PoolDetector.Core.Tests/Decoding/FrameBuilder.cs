@@ -19,6 +19,10 @@ internal sealed class FrameBuilder
     public const ushort EtherTypeIpv4 = 0x0800;
     public const ushort EtherTypeIpv6 = 0x86DD;
     public const ushort EtherTypeArp = 0x0806;
+    public const ushort EtherTypeSlarp = 0x8035;
+    public const ushort PppProtocolIpv4 = 0x0021;
+    public const ushort PppProtocolIpv6 = 0x0057;
+    public const ushort PppProtocolLcp = 0xC021;
     private const ushort WrongChecksum = 0xBAD0;
 
     private byte[] _bytes;
@@ -70,6 +74,14 @@ internal sealed class FrameBuilder
     public static FrameBuilder Arp() => new(
         [0, 1, 0x08, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2],
         EtherTypeArp);
+
+    /// <summary>A Cisco SLARP keepalive (RFC 1547 style) as it follows the Cisco HDLC header.</summary>
+    public static FrameBuilder Slarp() => new(
+        [0, 0, 0, 2, 0, 0, 0, 0x2A, 0, 0, 0, 0x29, 0xFF, 0xFF, 0x01, 0x02, 0x03, 0x04],
+        EtherTypeSlarp);
+
+    /// <summary>A PPP LCP Echo-Request as it follows the PPP protocol field.</summary>
+    public static FrameBuilder LcpEchoRequest() => new([9, 1, 0, 8, 0x12, 0x34, 0x56, 0x78], PppProtocolLcp);
 
     public FrameBuilder Ipv4(string source, string destination, int optionBytes = 0, ushort fragment = 0,
         bool wrongChecksum = false, byte ttl = 64)
@@ -153,6 +165,44 @@ internal sealed class FrameBuilder
         BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(4), (ushort)(_bytes.Length + 2));
         BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(6), _type == EtherTypeIpv6 ? (ushort)0x0057 : (ushort)0x0021);
         return Prepend(header, 0x8864);
+    }
+
+    /// <summary>
+    /// PPP framing: RFC 1662 address and control bytes (0xFF 0x03) unless left out, then the protocol field,
+    /// two bytes or, with <paramref name="compressProtocol"/>, one (RFC 1661 protocol field compression).
+    /// IP content maps to PPP's own numbers (0x0021, 0x0057); anything else is taken as the PPP protocol.
+    /// </summary>
+    public FrameBuilder Ppp(bool addressAndControl = true, bool compressProtocol = false)
+    {
+        var protocol = _type switch
+        {
+            EtherTypeIpv4 => PppProtocolIpv4,
+            EtherTypeIpv6 => PppProtocolIpv6,
+            _ => _type,
+        };
+        var header = new List<byte>();
+        if (addressAndControl)
+        {
+            header.AddRange([0xFF, 0x03]);
+        }
+        if (compressProtocol)
+        {
+            header.Add(checked((byte)protocol));
+        }
+        else
+        {
+            header.AddRange([(byte)(protocol >> 8), (byte)protocol]);
+        }
+        return Prepend([.. header], 0);
+    }
+
+    /// <summary>Cisco HDLC: address (0x0F unicast, 0x8F broadcast), control 0x00, EtherType.</summary>
+    public FrameBuilder CiscoHdlc(byte address = 0x0F)
+    {
+        var header = new byte[4];
+        header[0] = address;
+        BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(2), _type);
+        return Prepend(header, 0);
     }
 
     public FrameBuilder Ethernet()

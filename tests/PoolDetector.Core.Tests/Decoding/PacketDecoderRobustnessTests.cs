@@ -18,7 +18,39 @@ public class PacketDecoderRobustnessTests
         { "null ipv6 tcp", LinkType.Null, FrameBuilder.Tcp(1, 2, Payload).Ipv6("::1", "::2").Null(30).Build() },
         { "loop ipv4 udp", LinkType.Loop, FrameBuilder.Udp(1, 2, Payload).Ipv4("10.0.0.1", "10.0.0.2").Loop(2).Build() },
         { "raw ipv4 tcp", LinkType.Raw, FrameBuilder.Tcp(1, 2, Payload).Ipv4("10.0.0.1", "10.0.0.2").Build() },
+        { "ppp ipv4 tcp", LinkType.Ppp, FrameBuilder.Tcp(1, 2, Payload).Ipv4("10.0.0.1", "10.0.0.2").Ppp().Build() },
+        { "ppp bare ipv6 udp", LinkType.Ppp, FrameBuilder.Udp(1, 2, Payload).Ipv6("::1", "::2").Ppp(addressAndControl: false).Build() },
+        { "ppp compressed ipv4 udp", LinkType.Ppp, FrameBuilder.Udp(1, 2, Payload).Ipv4("10.0.0.1", "10.0.0.2").Ppp(compressProtocol: true).Build() },
+        { "ppp hdlc ipv6 tcp", LinkType.PppHdlc, FrameBuilder.Tcp(1, 2, Payload).Ipv6("::1", "::2").Ppp().Build() },
+        { "cisco hdlc ipv4 tcp", LinkType.CiscoHdlc, FrameBuilder.Tcp(1, 2, Payload).Ipv4("10.0.0.1", "10.0.0.2").CiscoHdlc().Build() },
+        { "cisco hdlc ipv6 udp", LinkType.CiscoHdlc, FrameBuilder.Udp(1, 2, Payload).Ipv6("::1", "::2").CiscoHdlc(0x8F).Build() },
+        { "cisco hdlc in ppp ipv4 udp", LinkType.Ppp, FrameBuilder.Udp(1, 2, Payload).Ipv4("10.0.0.1", "10.0.0.2").CiscoHdlc().Build() },
     };
+
+    /// <summary>Non-IP frames with the length of their link header (through the protocol field).</summary>
+    public static TheoryData<string, LinkType, byte[], int> NonIpFrames() => new()
+    {
+        { "ppp lcp", LinkType.Ppp, FrameBuilder.LcpEchoRequest().Ppp().Build(), 4 },
+        { "ppp bare lcp", LinkType.Ppp, FrameBuilder.LcpEchoRequest().Ppp(addressAndControl: false).Build(), 2 },
+        { "ppp hdlc lcp", LinkType.PppHdlc, FrameBuilder.LcpEchoRequest().Ppp().Build(), 4 },
+        { "cisco hdlc slarp", LinkType.CiscoHdlc, FrameBuilder.Slarp().CiscoHdlc(0x8F).Build(), 4 },
+        { "cisco hdlc slarp in ppp", LinkType.Ppp, FrameBuilder.Slarp().CiscoHdlc(0x8F).Build(), 4 },
+    };
+
+    /// <summary>A frame cut before its link header is complete is truncated; after it, the protocol already says "not IP".</summary>
+    [Theory]
+    [MemberData(nameof(NonIpFrames))]
+    public void Every_truncation_of_a_non_ip_frame_is_safe(string name, LinkType linkType, byte[] frame, int headerLength)
+    {
+        for (var length = 0; length <= frame.Length; length++)
+        {
+            var cut = frame.AsSpan(0, length);
+            var status = PacketDecoder.Decode(linkType, cut, out _);
+            var expected = length < headerLength ? DecodeStatus.Truncated : DecodeStatus.NotIp;
+            Assert.True(status == expected, $"{name} cut to {length}: {status}, expected {expected}");
+            Assert.NotEqual(DecodeStatus.Ok, ReferenceDecoder.Decode(linkType, cut, out _));
+        }
+    }
 
     [Theory]
     [MemberData(nameof(ValidFrames))]
@@ -162,6 +194,9 @@ public class PacketDecoderRobustnessTests
     [InlineData(LinkType.Ipv6)]
     [InlineData(LinkType.Null)]
     [InlineData(LinkType.Loop)]
+    [InlineData(LinkType.Ppp)]
+    [InlineData(LinkType.PppHdlc)]
+    [InlineData(LinkType.CiscoHdlc)]
     public void Empty_frame_is_truncated(LinkType linkType)
     {
         Assert.Equal(DecodeStatus.Truncated, PacketDecoder.Decode(linkType, [], out _));
@@ -186,6 +221,9 @@ public class PacketDecoderRobustnessTests
     [InlineData(LinkType.Raw)]
     [InlineData(LinkType.Null)]
     [InlineData(LinkType.Loop)]
+    [InlineData(LinkType.Ppp)]
+    [InlineData(LinkType.PppHdlc)]
+    [InlineData(LinkType.CiscoHdlc)]
     public void Random_garbage_never_throws(LinkType linkType)
     {
         var random = new Random(20240917 + (int)linkType);
@@ -217,6 +255,8 @@ public class PacketDecoderRobustnessTests
             LinkType.LinuxSll => (14, 16),
             LinkType.LinuxSll2 => (0, 20),
             LinkType.Null or LinkType.Loop => (-1, 4),
+            LinkType.CiscoHdlc => (2, 4),
+            LinkType.Ppp or LinkType.PppHdlc => (-1, 4),
             _ => (-1, 0),
         };
         if (frame.Length < ipOffset + 40)
@@ -227,6 +267,13 @@ public class PacketDecoderRobustnessTests
         {
             frame[typeOffset] = (byte)(v6 ? 0x86 : 0x08);
             frame[typeOffset + 1] = (byte)(v6 ? 0xDD : 0x00);
+        }
+        else if (linkType is LinkType.Ppp or LinkType.PppHdlc)
+        {
+            frame[0] = 0xFF;
+            frame[1] = 0x03;
+            frame[2] = 0x00;
+            frame[3] = (byte)(v6 ? 0x57 : 0x21);
         }
         else if (ipOffset == 4)
         {

@@ -181,6 +181,112 @@ public class PacketDecoderTests
     }
 
     [Theory]
+    [InlineData(LinkType.Ppp, true)]
+    [InlineData(LinkType.Ppp, false)]
+    [InlineData(LinkType.PppHdlc, true)]
+    public void Decodes_ppp_ipv4(LinkType linkType, bool addressAndControl)
+    {
+        var frame = StratumTcp().Ipv4("10.1.2.3", "94.23.199.191").Ppp(addressAndControl).Build();
+        AssertStratumV4(DecodeOk(linkType, frame), frame, (addressAndControl ? 4 : 2) + 20 + 20);
+        AssertReferenceAgrees(linkType, frame);
+    }
+
+    [Theory]
+    [InlineData(LinkType.Ppp, true)]
+    [InlineData(LinkType.Ppp, false)]
+    [InlineData(LinkType.PppHdlc, true)]
+    public void Decodes_ppp_ipv6(LinkType linkType, bool addressAndControl)
+    {
+        var frame = StratumTcp().Ipv6("2001:db8::1", "2001:db8:ffff::2").Ppp(addressAndControl).Build();
+        var packet = DecodeOk(linkType, frame);
+        Assert.Equal(Client6, packet.Source);
+        Assert.Equal(Pool6, packet.Destination);
+        AssertStratumTcp(packet, frame, (addressAndControl ? 4 : 2) + 40 + 20);
+        AssertReferenceAgrees(linkType, frame);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Decodes_ppp_with_compressed_protocol_field(bool addressAndControl)
+    {
+        var v4 = StratumTcp().Ipv4("10.1.2.3", "94.23.199.191").Ppp(addressAndControl, compressProtocol: true).Build();
+        var headerLength = addressAndControl ? 3 : 1;
+        AssertStratumV4(DecodeOk(LinkType.Ppp, v4, referenceDecodes: false), v4, headerLength + 20 + 20);
+        var v6 = FrameBuilder.Udp(5353, 53, Payload).Ipv6("2001:db8::1", "2001:db8:ffff::2").Ppp(addressAndControl, compressProtocol: true).Build();
+        var packet = DecodeOk(LinkType.Ppp, v6, referenceDecodes: false);
+        Assert.Equal(TransportProtocol.Udp, packet.Transport);
+        Assert.Equal(headerLength + 40 + 8, packet.PayloadOffset);
+        Assert.Equal(Payload.Length, packet.PayloadLength);
+    }
+
+    [Theory]
+    [InlineData(LinkType.Ppp, true)]
+    [InlineData(LinkType.Ppp, false)]
+    [InlineData(LinkType.PppHdlc, true)]
+    public void Ppp_lcp_is_not_ip(LinkType linkType, bool addressAndControl)
+    {
+        var frame = FrameBuilder.LcpEchoRequest().Ppp(addressAndControl).Build();
+        Assert.Equal(DecodeStatus.NotIp, PacketDecoder.Decode(linkType, frame, out _));
+        Assert.Equal(DecodeStatus.NotIp, ReferenceDecoder.Decode(linkType, frame, out _));
+    }
+
+    [Fact]
+    public void Ppp_address_without_control_byte_is_read_as_a_protocol_field()
+    {
+        // 0xFF not followed by 0x03 is no RFC 1662 header: an odd first byte is a compressed protocol, 0x00FF, not IP.
+        var frame = StratumTcp().Ipv4("10.1.2.3", "94.23.199.191").Ppp().Poke(1, 0x00).Build();
+        Assert.Equal(DecodeStatus.NotIp, PacketDecoder.Decode(LinkType.Ppp, frame, out _));
+    }
+
+    [Theory]
+    [InlineData(LinkType.CiscoHdlc, (byte)0x0F)]
+    [InlineData(LinkType.CiscoHdlc, (byte)0x8F)]
+    [InlineData(LinkType.Ppp, (byte)0x0F)]
+    [InlineData(LinkType.Ppp, (byte)0x8F)]
+    [InlineData(LinkType.PppHdlc, (byte)0x0F)]
+    public void Decodes_cisco_hdlc_ipv4(LinkType linkType, byte address)
+    {
+        // Routers write Cisco HDLC under the PPP link types too (BGP_Cisco_hdlc_slarp.pcap declares DLT_PPP).
+        var frame = StratumTcp().Ipv4("10.1.2.3", "94.23.199.191").CiscoHdlc(address).Build();
+        AssertStratumV4(DecodeOk(linkType, frame), frame, 4 + 20 + 20);
+        AssertReferenceAgrees(linkType, frame);
+    }
+
+    [Theory]
+    [InlineData(LinkType.CiscoHdlc)]
+    [InlineData(LinkType.Ppp)]
+    public void Decodes_cisco_hdlc_ipv6(LinkType linkType)
+    {
+        var frame = FrameBuilder.Udp(5353, 53, Payload).Ipv6("2001:db8::1", "2001:db8:ffff::2").CiscoHdlc(0x8F).Build();
+        var packet = DecodeOk(linkType, frame);
+        Assert.Equal(Client6, packet.Source);
+        Assert.Equal(TransportProtocol.Udp, packet.Transport);
+        Assert.Equal(4 + 40 + 8, packet.PayloadOffset);
+        Assert.Equal(Payload.Length, packet.PayloadLength);
+        AssertReferenceAgrees(linkType, frame);
+    }
+
+    [Theory]
+    [InlineData(LinkType.CiscoHdlc)]
+    [InlineData(LinkType.Ppp)]
+    public void Cisco_hdlc_slarp_is_not_ip(LinkType linkType)
+    {
+        var frame = FrameBuilder.Slarp().CiscoHdlc(0x8F).Build();
+        Assert.Equal(DecodeStatus.NotIp, PacketDecoder.Decode(linkType, frame, out _));
+        Assert.Equal(DecodeStatus.NotIp, ReferenceDecoder.Decode(linkType, frame, out _));
+    }
+
+    [Fact]
+    public void Cisco_hdlc_vlan_ethertype_is_not_followed()
+    {
+        // A serial link carries no 802.1Q tags; only IPv4 and IPv6 EtherTypes are IP.
+        var frame = StratumTcp().Ipv4("10.1.2.3", "94.23.199.191").Vlan(5).CiscoHdlc().Build();
+        Assert.Equal(DecodeStatus.NotIp, PacketDecoder.Decode(LinkType.CiscoHdlc, frame, out _));
+        Assert.Equal(DecodeStatus.NotIp, ReferenceDecoder.Decode(LinkType.CiscoHdlc, frame, out _));
+    }
+
+    [Theory]
     [InlineData(LinkType.Raw)]
     [InlineData(LinkType.Ipv4)]
     public void Decodes_raw_ipv4(LinkType linkType)
@@ -212,8 +318,18 @@ public class PacketDecoderTests
     [Fact]
     public void Ipv4_link_type_with_ipv6_inside_is_malformed()
     {
+        // LINKTYPE_IPV4 is IPv4 only (libpcap); both decoders hold to that rather than follow the version nibble.
         var frame = StratumTcp().Ipv6("2001:db8::1", "2001:db8:ffff::2").Build();
         Assert.Equal(DecodeStatus.Malformed, PacketDecoder.Decode(LinkType.Ipv4, frame, out _));
+        Assert.Equal(DecodeStatus.Malformed, ReferenceDecoder.Decode(LinkType.Ipv4, frame, out _));
+    }
+
+    [Fact]
+    public void Ipv6_link_type_with_ipv4_inside_is_malformed()
+    {
+        var frame = StratumTcp().Ipv4("10.1.2.3", "94.23.199.191").Build();
+        Assert.Equal(DecodeStatus.Malformed, PacketDecoder.Decode(LinkType.Ipv6, frame, out _));
+        Assert.Equal(DecodeStatus.Malformed, ReferenceDecoder.Decode(LinkType.Ipv6, frame, out _));
     }
 
     [Theory]
@@ -258,12 +374,34 @@ public class PacketDecoderTests
         AssertStratumTcp(DecodeOk(LinkType.Loop, frame, referenceDecodes: false), frame, payloadOffset);
     }
 
+    [Theory]
+    [InlineData(0, LinkType.Null)]
+    [InlineData(1, LinkType.Ethernet)]
+    [InlineData(9, LinkType.Ppp)]
+    [InlineData(12, LinkType.Raw)]
+    [InlineData(14, LinkType.Raw)]
+    [InlineData(50, LinkType.PppHdlc)]
+    [InlineData(101, LinkType.Raw)]
+    [InlineData(104, LinkType.CiscoHdlc)]
+    [InlineData(108, LinkType.Loop)]
+    [InlineData(113, LinkType.LinuxSll)]
+    [InlineData(228, LinkType.Ipv4)]
+    [InlineData(229, LinkType.Ipv6)]
+    [InlineData(276, LinkType.LinuxSll2)]
+    public void Maps_pcap_link_type_numbers(int value, LinkType expected)
+    {
+        Assert.True(LinkTypes.TryFromPcap(value, out var linkType));
+        Assert.Equal(expected, linkType);
+    }
+
     [Fact]
     public void Unknown_link_type_is_unsupported()
     {
         var frame = StratumTcp().Ipv4("10.1.2.3", "94.23.199.191").Build();
-        Assert.Equal(DecodeStatus.UnsupportedLinkType, PacketDecoder.Decode((LinkType)9, frame, out _));
-        Assert.Equal(DecodeStatus.UnsupportedLinkType, ReferenceDecoder.Decode((LinkType)9, frame, out _));
+        // 105 is IEEE 802.11, which the decoders do not read.
+        Assert.Equal(DecodeStatus.UnsupportedLinkType, PacketDecoder.Decode((LinkType)105, frame, out _));
+        Assert.Equal(DecodeStatus.UnsupportedLinkType, ReferenceDecoder.Decode((LinkType)105, frame, out _));
+        Assert.False(LinkTypes.TryFromPcap(105, out _));
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using PacketDotNet;
 using PoolDetector.Core.Decoding;
 
 namespace PoolDetector.Core.Tests.Decoding;
@@ -40,6 +41,41 @@ public class PacketDotNetLimitationTests
         // LinkLayers.Loop (108) has no parser.
         var ip = family == 2 ? Tcp().Ipv4("10.0.0.1", "10.0.0.2") : Tcp().Ipv6("::1", "::1");
         AssertOnlyFastPathDecodes(LinkType.Loop, ip.Loop(family).Build());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Ppp_protocol_field_compression(bool addressAndControl)
+    {
+        // PppPacket always reads a 2-byte protocol field: a compressed one (RFC 1661 section 6.5) is misread.
+        AssertOnlyFastPathDecodes(LinkType.Ppp, Tcp().Ipv4("10.0.0.1", "10.0.0.2").Ppp(addressAndControl, compressProtocol: true).Build());
+    }
+
+    // The three below are worked around in ReferenceDecoder (it steps over the framing and hands PacketDotNet
+    // the PPP or IP layer), so they are asserted on PacketDotNet itself.
+
+    [Fact]
+    public void Ppp_address_and_control_bytes_are_read_as_the_protocol()
+    {
+        var frame = Tcp().Ipv4("10.0.0.1", "10.0.0.2").Ppp().Build();
+        var ppp = Assert.IsType<PppPacket>(Packet.ParsePacket(LinkLayers.Ppp, frame));
+        Assert.Equal(0xFF03, (int)ppp.Protocol);
+        Assert.Null(ppp.PayloadPacket);
+    }
+
+    [Fact]
+    public void Ppp_in_hdlc_framing_has_no_parser()
+    {
+        var frame = Tcp().Ipv4("10.0.0.1", "10.0.0.2").Ppp().Build();
+        Assert.Throws<NotImplementedException>(() => Packet.ParsePacket(LinkLayers.PppHdlc, frame));
+    }
+
+    [Fact]
+    public void Cisco_hdlc_has_no_parser()
+    {
+        var frame = Tcp().Ipv4("10.0.0.1", "10.0.0.2").CiscoHdlc().Build();
+        Assert.Throws<NotImplementedException>(() => Packet.ParsePacket(LinkLayers.CiscoHdlc, frame));
     }
 
     [Fact]
