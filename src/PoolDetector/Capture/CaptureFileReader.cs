@@ -67,7 +67,7 @@ internal sealed class CaptureFileReader : IDisposable
         if (!LinkTypes.TryFromPcap((int)link, out var linkType))
         {
             device.Dispose();
-            problem = $"unsupported link type {(int)link} ({link}); supported: Ethernet, Linux cooked v1/v2, raw IP, BSD loopback";
+            problem = $"unsupported link type {(int)link} ({link}); supported: Ethernet, Linux cooked v1/v2, raw IP, BSD and OpenBSD loopback, PPP, Cisco HDLC";
             return false;
         }
 
