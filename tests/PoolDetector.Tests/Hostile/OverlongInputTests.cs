@@ -64,8 +64,9 @@ public class OverlongInputTests(ITestOutputHelper output)
         Assert.Equal(2, counters.LinesTooLong);
         Assert.True(run.AllocatedBytes < 2 * 1024 * 1024, $"allocated {run.AllocatedBytes} bytes over 20 MB of overlong lines");
 
-        // The line ran past the byte budget with no evidence: the client direction was let go,
-        // and the pool's own messages carried the flow.
+        // The line ran past the byte budget with no evidence: the client direction of 40101
+        // was let go (the only direction abandoned), and the pool's own messages carried the flow.
+        Assert.Equal(1, counters.DirectionsAbandoned);
         var afterLongFirstLine = run.For(40101);
         Assert.NotNull(afterLongFirstLine);
         Assert.Equal("stratum-v1", afterLongFirstLine.Dialect);
