@@ -22,9 +22,10 @@ internal sealed class CaptureFileReader : IDisposable
     private const int PacketRead = 1;
     private const int EndOfFile = -2;
 
-    private readonly CaptureFileReaderDevice _device;
+    /// <summary>Null for a pcapng file with no interfaces, which holds no packets.</summary>
+    private readonly CaptureFileReaderDevice? _device;
 
-    private CaptureFileReader(string path, CaptureFileReaderDevice device, LinkType linkType, long fileSize)
+    private CaptureFileReader(string path, CaptureFileReaderDevice? device, LinkType linkType, long fileSize)
     {
         Path = path;
         _device = device;
@@ -45,7 +46,7 @@ internal sealed class CaptureFileReader : IDisposable
     public static bool TryOpen(string path, [NotNullWhen(true)] out CaptureFileReader? reader, [NotNullWhen(false)] out string? problem)
     {
         reader = null;
-        problem = Precheck(path, out var fileSize);
+        problem = Precheck(path, out var fileSize, out var format);
         if (problem is not null)
         {
             return false;
@@ -59,6 +60,16 @@ internal sealed class CaptureFileReader : IDisposable
         catch (PcapException e)
         {
             device.Dispose();
+            if (format == CaptureFormat.PcapNg && e.Message.Contains(NoInterfaces, StringComparison.Ordinal))
+            {
+                // A section needs no interfaces (pcapng: an IDB is needed only before a block
+                // that refers to one), and libpcap reported none before the end of the file,
+                // after checking every block it skipped for packets: a valid capture holding
+                // zero packets, as a writer stopped before its first interface leaves it.
+                // Wireshark reads it as empty; so do we. The link type is never used.
+                reader = new CaptureFileReader(path, device: null, LinkType.Ethernet, fileSize);
+                return true;
+            }
             problem = DescribeOpenFailure(e.Message);
             return false;
         }
@@ -83,6 +94,10 @@ internal sealed class CaptureFileReader : IDisposable
     public CaptureReadResult ReadAll(IFrameSink sink, Action<CaptureReadResult>? progress = null, int progressEvery = 8192)
     {
         ArgumentNullException.ThrowIfNull(sink);
+        if (_device is null)
+        {
+            return new CaptureReadResult(0, 0, null);
+        }
         long packets = 0;
         long bytes = 0;
         nint header = 0;
@@ -124,15 +139,16 @@ internal sealed class CaptureFileReader : IDisposable
         }
     }
 
-    public void Dispose() => _device.Dispose();
+    public void Dispose() => _device?.Dispose();
 
     /// <summary>
     /// Checks libpcap would only describe vaguely ("unknown file format", or a bare errno):
     /// the file's existence, permissions, size and magic number.
     /// </summary>
-    private static string? Precheck(string path, out long fileSize)
+    private static string? Precheck(string path, out long fileSize, out CaptureFormat format)
     {
         fileSize = 0;
+        format = CaptureFormat.Unknown;
         if (Directory.Exists(path))
         {
             return "is a directory, not a capture file";
@@ -170,13 +186,17 @@ internal sealed class CaptureFileReader : IDisposable
         {
             return $"not a capture file: only {read} byte(s), too short for a pcap or pcapng header";
         }
-        return CaptureMagic.Classify(magic) switch
+        format = CaptureMagic.Classify(magic);
+        return format switch
         {
             CaptureFormat.Pcap or CaptureFormat.PcapNg => null,
             CaptureFormat.Compressed => "compressed file; decompress it first (libpcap reads only uncompressed pcap and pcapng)",
             _ => $"not a capture file: unknown magic number {Convert.ToHexStringLower(magic)} (expected pcap a1b2c3d4/a1b23c4d or pcapng 0a0d0d0a)",
         };
     }
+
+    /// <summary>libpcap's open error for a pcapng file that ends before any Interface Description Block (pcap-ng.c).</summary>
+    private const string NoInterfaces = "has no Interface Description Blocks";
 
     private static string DescribeOpenFailure(string message)
     {
