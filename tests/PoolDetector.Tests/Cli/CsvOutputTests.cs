@@ -2,6 +2,8 @@ using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
 using PoolDetector.Outputs;
 
+using PoolDetector.Testing;
+
 namespace PoolDetector.Tests.Cli;
 
 public class CsvOutputTests
@@ -37,29 +39,11 @@ public class CsvOutputTests
     {
         var output = new StringWriter();
         var csv = new CsvOutput(output);
-        csv.Write("caps/a.pcap", new MiningDetection
+        csv.Write("caps/a.pcap", SampleDetections.DesignExample with
         {
-            FlowId = 1,
-            TimestampMicros = 1631606401123456,
-            MinerAddress = IpAddress.Parse("10.1.2.3"),
-            MinerPort = 51234,
             PoolAddress = IpAddress.Parse("2001:db8::1"),
-            PoolPort = 3333,
-            Transport = TransportProtocol.Tcp,
             Vlans = [],
-            AppProtocol = "stratum",
-            Category = DetectionCategory.Mining,
-            Dialect = "stratum-v1",
-            Confidence = Confidence.High,
-            Evidence = ["mining.subscribe", "mining.notify"],
-            SignatureId = 9000101,
-            SignatureRevision = 1,
-            Signature = "POOLDETECTOR Stratum V1 mining session",
-            Severity = 1,
-            Agent = "cgminer/4.10.0",
             Worker = "=cmd|' /C calc'!A0",
-            PoolHost = "eu.pool.example",
-            SharesSubmitted = 3,
             SharesAccepted = 2,
         });
         csv.Complete(new AnalysisTotals());
