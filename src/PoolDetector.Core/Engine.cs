@@ -9,6 +9,9 @@ namespace PoolDetector.Core;
 public sealed class EngineOptions
 {
     public FlowTableOptions Flows { get; set; } = new();
+
+    /// <summary>Offline: at flow end. Live: on verdict, then at flow end again (see <see cref="DetectionReporting"/>).</summary>
+    public DetectionReporting Reporting { get; set; } = DetectionReporting.AtFlowEnd;
 }
 
 /// <summary>Packets in, by outcome. One writer (the packet thread).</summary>
@@ -36,7 +39,7 @@ public sealed class Engine
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
-        _detector = new Detector(rules, sink);
+        _detector = new Detector(rules, sink, options.Reporting);
         _flows = new FlowTable(options.Flows, _detector);
     }
 
@@ -49,6 +52,24 @@ public sealed class Engine
     public long Detections => _detector.Detections;
 
     public int ActiveFlows => _flows.ActiveFlows;
+
+    public RuleSet Rules => _detector.Rules;
+
+    /// <summary>New flows are inspected with <paramref name="rules"/>; open flows finish with theirs. Call on the packet thread.</summary>
+    public void ReplaceRules(RuleSet rules) => _detector.ReplaceRules(rules);
+
+    /// <summary>
+    /// Advances packet time without a packet (a quiet link): expires idle flows, so their
+    /// detections are reported. Live capture calls it periodically with the wall clock.
+    /// </summary>
+    public void AdvanceTime(long timestampMicros)
+    {
+        if (timestampMicros > _lastTimestamp)
+        {
+            _lastTimestamp = timestampMicros;
+        }
+        _flows.ExpireIdle(_lastTimestamp);
+    }
 
     /// <summary>Processes one captured frame. <paramref name="timestampMicros"/>: capture time, microseconds since the Unix epoch.</summary>
     public void ProcessFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros)

@@ -15,27 +15,39 @@ namespace PoolDetector.Core.Detection;
 /// </summary>
 public sealed class Detector : IFlowConsumer
 {
-    private readonly RuleSet _rules;
     private readonly IDetectionSink _sink;
-    private readonly MiningMessageEvaluator _evaluator;
-    private readonly StratumInspector _stratum;
-    private readonly HttpInspector _http;
+    private readonly DetectionReporting _reporting;
     private readonly Stack<FlowInspection> _pool = new();
+    private InspectionContext _context;
 
-    public Detector(RuleSet rules, IDetectionSink sink)
+    public Detector(RuleSet rules, IDetectionSink sink, DetectionReporting reporting = DetectionReporting.AtFlowEnd)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(sink);
-        _rules = rules;
         _sink = sink;
-        _evaluator = new MiningMessageEvaluator(rules);
-        _stratum = new StratumInspector(_evaluator, Counters);
-        _http = new HttpInspector(_evaluator, Counters);
+        _reporting = reporting;
+        Counters = new InspectionCounters(rules.Dialects.Count);
+        _context = new InspectionContext(rules, Counters);
     }
 
-    public InspectionCounters Counters { get; } = new();
+    public InspectionCounters Counters { get; }
 
+    /// <summary>Flows reported as detections (each counted once, however often it is reported).</summary>
     public long Detections { get; private set; }
+
+    /// <summary>The rules new flows are inspected with.</summary>
+    public RuleSet Rules => _context.Rules;
+
+    /// <summary>
+    /// Inspects new flows with <paramref name="rules"/> from now on; flows already open
+    /// finish with the rules they started with. Call on the packet thread.
+    /// </summary>
+    public void ReplaceRules(RuleSet rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        Counters.EnsureDialects(rules.Dialects.Count);
+        _context = new InspectionContext(rules, Counters);
+    }
 
     public void OnFlowStarted(Flow flow, long timestampMicros)
     {
@@ -46,7 +58,9 @@ public sealed class Detector : IFlowConsumer
             flow.WantsPayload = false;
             return;
         }
-        flow.Attachment = _pool.Count > 0 ? _pool.Pop() : new FlowInspection();
+        var inspection = _pool.Count > 0 ? _pool.Pop() : new FlowInspection();
+        inspection.Context = _context;
+        flow.Attachment = inspection;
     }
 
     public void OnPayload(Flow flow, FlowDirection direction, ReadOnlySpan<byte> payload, long timestampMicros)
@@ -62,24 +76,30 @@ public sealed class Detector : IFlowConsumer
             inspection.Framing = DecideFraming(payload, direction);
         }
         var evidence = inspection.Evidence;
+        var context = inspection.Context!;
+        var scoring = context.Rules.Scoring;
         switch (inspection.Framing)
         {
             case FlowFraming.JsonLines:
-                _stratum.OnPayload(inspection.Lines[d], payload, direction, evidence, ref inspection.Pending);
+                context.Stratum.OnPayload(inspection.Lines[d], payload, direction, evidence, ref inspection.Pending);
                 break;
             case FlowFraming.Http:
-                _http.OnPayload(inspection.Http[d], payload, direction, evidence, ref inspection.Pending);
+                context.Http.OnPayload(inspection.Http[d], payload, direction, evidence, ref inspection.Pending);
                 break;
         }
         inspection.BytesInspected[d] += payload.Length;
 
-        if (evidence.ThresholdReachedMicros == 0 && evidence.Score >= _rules.Scoring.MediumThreshold)
+        if (evidence.ThresholdReachedMicros == 0 && evidence.Score >= scoring.MediumThreshold)
         {
             evidence.ThresholdReachedMicros = timestampMicros;
         }
+        if (_reporting == DetectionReporting.OnVerdict && !inspection.Reported && ReadyToReport(evidence, scoring, timestampMicros))
+        {
+            Report(flow, inspection, flowEnded: false);
+        }
         // Byte budget: a flow that has shown nothing mining-like in its first bytes is let go.
         // Flows with evidence are followed to the end, to count shares.
-        if (evidence.Score == 0 && inspection.BytesInspected[d] > _rules.Scoring.InspectBytesPerDirection && !inspection.DirectionAbandoned(d))
+        if (evidence.Score == 0 && inspection.BytesInspected[d] > scoring.InspectBytesPerDirection && !inspection.DirectionAbandoned(d))
         {
             Abandon(inspection, d);
         }
@@ -102,7 +122,7 @@ public sealed class Detector : IFlowConsumer
                 StratumInspector.OnGap(inspection.Lines[(int)direction]);
                 break;
             case FlowFraming.Http:
-                _http.OnGap(inspection.Http[(int)direction]);
+                inspection.Context!.Http.OnGap(inspection.Http[(int)direction]);
                 break;
         }
     }
@@ -114,15 +134,36 @@ public sealed class Detector : IFlowConsumer
         {
             return;
         }
-        var detection = Verdict.Judge(flow, inspection, _rules);
-        if (detection is not null)
-        {
-            Detections++;
-            _sink.OnDetection(detection);
-        }
+        Report(flow, inspection, flowEnded: true);
         inspection.Reset();
         flow.Attachment = null;
         _pool.Push(inspection);
+    }
+
+    /// <summary>
+    /// Live, a flow is reported as soon as the protocol is confirmed (high confidence), or
+    /// once a medium verdict has stood for <see cref="MediumVerdictDelayMicros"/> of packet
+    /// time: quick enough to alert, late enough that most flows are reported confirmed.
+    /// </summary>
+    public const long MediumVerdictDelayMicros = 30_000_000;
+
+    private static bool ReadyToReport(FlowEvidence evidence, ScoringRule scoring, long nowMicros) =>
+        evidence.Score >= scoring.HighThreshold
+        || (evidence.ThresholdReachedMicros != 0 && nowMicros - evidence.ThresholdReachedMicros >= MediumVerdictDelayMicros);
+
+    private void Report(Flow flow, FlowInspection inspection, bool flowEnded)
+    {
+        var detection = Verdict.Judge(flow, inspection, inspection.Context!.Rules);
+        if (detection is null)
+        {
+            return;
+        }
+        if (!inspection.Reported)
+        {
+            Detections++;
+        }
+        _sink.OnDetection(detection with { FlowEnded = flowEnded, ReportedBefore = inspection.Reported });
+        inspection.Reported = true;
     }
 
     private static FlowFraming DecideFraming(ReadOnlySpan<byte> payload, FlowDirection direction)

@@ -20,6 +20,10 @@ public enum FlowFraming : byte
 public sealed class FlowInspection
 {
     public FlowFraming Framing;
+    /// <summary>The rules and inspectors this flow started with.</summary>
+    public InspectionContext? Context;
+    /// <summary>Whether the flow was reported before it ended (live reporting).</summary>
+    public bool Reported;
     public readonly FlowEvidence Evidence = new();
     public readonly LineState[] Lines = [new(), new()];
     public readonly HttpState[] Http = [new(), new()];
@@ -37,6 +41,8 @@ public sealed class FlowInspection
     public void Reset()
     {
         Framing = FlowFraming.Undecided;
+        Context = null;
+        Reported = false;
         Evidence.Reset();
         Lines[0].Reset();
         Lines[1].Reset();

@@ -89,6 +89,21 @@ public sealed record MiningDetection
     public long PacketsToClient { get; init; }
     public long BytesToServer { get; init; }
     public long BytesToClient { get; init; }
+
+    /// <summary>True when reported at the end of the flow (counts final); false for a live alert while it runs.</summary>
+    public bool FlowEnded { get; init; } = true;
+
+    /// <summary>True when this flow was already reported live: this report only brings the final counts.</summary>
+    public bool ReportedBefore { get; init; }
+}
+
+/// <summary>When the detector reports a mining flow.</summary>
+public enum DetectionReporting
+{
+    /// <summary>Once, when the flow ends, with final counts: offline analysis.</summary>
+    AtFlowEnd,
+    /// <summary>As soon as the verdict is firm (live alert), and again at flow end with <see cref="MiningDetection.ReportedBefore"/> set.</summary>
+    OnVerdict,
 }
 
 /// <summary>Receives detections from the engine, on the packet thread: keep it quick.</summary>

@@ -3,6 +3,37 @@ namespace PoolDetector.Core.Protocols;
 /// <summary>What the inspectors saw and skipped, cumulative ("weirds" in Zeek's words). One writer.</summary>
 public sealed class InspectionCounters
 {
+    public InspectionCounters(int dialects = 0)
+    {
+        EnsureDialects(dialects);
+    }
+
+    /// <summary>
+    /// Mining messages recognised (requests, notifications and matched replies), by dialect
+    /// index of the rules and direction: element <c>dialect * 2 + (int)direction</c>.
+    /// </summary>
+    public long[] MiningMessages { get; private set; } = [];
+
+    /// <summary>Grows the per-dialect counts for a rule set with more dialects (never shrinks: counts are cumulative).</summary>
+    public void EnsureDialects(int dialects)
+    {
+        if (dialects * 2 > MiningMessages.Length)
+        {
+            var grown = new long[dialects * 2];
+            MiningMessages.CopyTo(grown, 0);
+            MiningMessages = grown;
+        }
+    }
+
+    public void CountMiningMessage(int dialect, Flows.FlowDirection direction)
+    {
+        var index = (dialect * 2) + (int)direction;
+        if (dialect >= 0 && index < MiningMessages.Length)
+        {
+            MiningMessages[index]++;
+        }
+    }
+
     public long JsonMessages;
     /// <summary>Lines that started like JSON but did not parse (or nested too deep).</summary>
     public long MalformedJson;

@@ -21,15 +21,16 @@ internal sealed class InspectorHarness
 
     public InspectorHarness()
     {
-        Evaluator = new MiningMessageEvaluator(Rules);
-        Stratum = new StratumInspector(Evaluator, Counters);
-        Http = new HttpInspector(Evaluator, Counters);
+        var context = new InspectionContext(Rules, Counters);
+        Evaluator = context.Evaluator;
+        Stratum = context.Stratum;
+        Http = context.Http;
     }
 
     public MiningMessageEvaluator Evaluator { get; }
     public StratumInspector Stratum { get; }
     public HttpInspector Http { get; }
-    public InspectionCounters Counters { get; } = new();
+    public InspectionCounters Counters { get; } = new(Rules.Dialects.Count);
     public FlowEvidence Evidence { get; } = new();
 
     public InspectorHarness Client(string text) => Lines(FlowDirection.ClientToServer, text);

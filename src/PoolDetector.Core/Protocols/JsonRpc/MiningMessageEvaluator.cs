@@ -20,10 +20,14 @@ public sealed class MiningMessageEvaluator
     private readonly int _ethereumStratum1;
     private readonly int _ethereumStratum2;
 
-    public MiningMessageEvaluator(RuleSet rules)
+    private readonly InspectionCounters _counters;
+
+    public MiningMessageEvaluator(RuleSet rules, InspectionCounters counters)
     {
         ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(counters);
         _rules = rules;
+        _counters = counters;
         _methods = [.. rules.Methods];
         _methodShape = Array.ConvertAll(_methods, m => (ParamsShape)MessageShapes.ParamsShapeIndex(m.Shape));
         _methodReply = Array.ConvertAll(_methods, m => MessageShapes.ReplyShapeIndex(m.Reply));
@@ -83,6 +87,7 @@ public sealed class MiningMessageEvaluator
         var reversed = rule.Sender != sender;
         var shaped = MessageShapes.MatchesParams(_methodShape[index], message);
         var dialect = DialectOf(index, message);
+        _counters.CountMiningMessage(dialect, sender == MessageSender.Client ? FlowDirection.ClientToServer : FlowDirection.ServerToClient);
         if (shaped)
         {
             evidence.Add(new EvidenceItem(EvidenceKind.Method, index), rule.Weight, dialect, reversed);
@@ -121,6 +126,7 @@ public sealed class MiningMessageEvaluator
         var rule = _methods[index];
         var reversed = reversedRequest;
         var replyShape = _methodReply[index];
+        _counters.CountMiningMessage(DialectOf(index, message), sender == MessageSender.Client ? FlowDirection.ClientToServer : FlowDirection.ServerToClient);
         if (replyShape >= 0 && MessageShapes.MatchesReply((ReplyShape)replyShape, message))
         {
             evidence.Add(new EvidenceItem(EvidenceKind.Reply, index), rule.ReplyWeight, DialectOf(index, message), reversed);
