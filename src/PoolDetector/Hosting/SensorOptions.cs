@@ -1,0 +1,54 @@
+namespace PoolDetector.Hosting;
+
+/// <summary>
+/// The daemon's configuration: section <c>PoolDetector</c> of the JSON file
+/// (default <c>/etc/pooldetector/pooldetector.json</c>), overridden by environment variables
+/// (<c>POOLDETECTOR_PoolDetector__MetricsPort=9475</c>) and the command line
+/// (<c>--PoolDetector:MetricsPort=9475</c>). Every option is documented in the README.
+/// </summary>
+internal sealed class SensorOptions
+{
+    public const string Section = "PoolDetector";
+
+    /// <summary>Interfaces to capture on (<c>any</c> allowed): the closed set of <c>interface</c> label values.</summary>
+    public List<string> Interfaces { get; set; } = [];
+
+    /// <summary>A libpcap filter expression; empty captures everything.</summary>
+    public string BpfFilter { get; set; } = "";
+
+    public int SnapLength { get; set; } = 65535;
+
+    public bool Promiscuous { get; set; } = true;
+
+    /// <summary>libpcap's kernel buffer, MiB.</summary>
+    public int KernelBufferMiB { get; set; } = 32;
+
+    /// <summary>Deliver packets as they arrive instead of in batches.</summary>
+    public bool ImmediateMode { get; set; } = true;
+
+    /// <summary>Frames held between capture and engine; beyond it frames are dropped and counted (stage <c>queue</c>).</summary>
+    public int QueueCapacity { get; set; } = 65536;
+
+    /// <summary>The rules folder; empty means the <c>rules</c> folder next to the executable.</summary>
+    public string RulesDirectory { get; set; } = "";
+
+    /// <summary>The EVE alert file, appended to and reopened on SIGHUP (logrotate).</summary>
+    public string EveLog { get; set; } = "/var/log/pooldetector/eve.json";
+
+    /// <summary>Also write alerts to stdout.</summary>
+    public bool EveStdout { get; set; }
+
+    /// <summary>Address of the Prometheus endpoint; loopback unless an operator opens it.</summary>
+    public string MetricsAddress { get; set; } = "127.0.0.1";
+
+    public int MetricsPort { get; set; } = 9474;
+
+    /// <summary>Hard cap on concurrent flows.</summary>
+    public int MaxFlows { get; set; } = 262_144;
+
+    /// <summary>A miner counts as a current mining host until this long after its last mining packet.</summary>
+    public int MiningHostWindowSeconds { get; set; } = 900;
+
+    /// <summary>Wait before reopening an interface that failed or disappeared.</summary>
+    public int InterfaceRetrySeconds { get; set; } = 5;
+}
