@@ -19,7 +19,8 @@ const miner = stratumClient({
   worker,
   password: 'x',
   autoReconnectOnError: false,
-  onConnect: () => console.log('miner: connected to ' + host + ':' + port),
+  // The local port is printed for the end-to-end test, which finds this flow by it.
+  onConnect: () => console.log('miner: connected to ' + host + ':' + port + ' from port ' + miner.client.localPort),
   onError: (error) => { console.error('miner: error', error.message); process.exit(1); },
   onAuthorizeSuccess: () => console.log('miner: authorized'),
   onAuthorizeFail: () => { console.error('miner: authorize failed'); process.exit(1); },

@@ -1,0 +1,222 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PoolDetector.Testing;
+
+namespace PoolDetector.Tests.EndToEnd;
+
+/// <summary>
+/// The built daemon as a process: <c>dotnet pooldetector.dll run --config FILE</c>, on the
+/// host or inside a test network namespace (<c>ip netns exec</c>). Writes its configuration
+/// (one interface, optional BPF filter, EVE log in a temp folder, metrics on a free
+/// 127.0.0.1 port), waits until it captures and /metrics answers, reads its alerts, stops
+/// it with SIGTERM, and on Dispose kills whatever is left and deletes the folder.
+/// </summary>
+internal sealed partial class DaemonProcess : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly ChildProcess _process;
+    private readonly NetworkNamespace? _namespace;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    private DaemonProcess(ChildProcess process, NetworkNamespace? netns, string directory, string eveLog, string iface, int metricsPort)
+    {
+        _process = process;
+        _namespace = netns;
+        Directory = directory;
+        EveLog = eveLog;
+        Interface = iface;
+        MetricsPort = metricsPort;
+    }
+
+    public string Directory { get; }
+
+    public string EveLog { get; }
+
+    public string Interface { get; }
+
+    public int MetricsPort { get; }
+
+    /// <summary>host:port of /metrics, for a Prometheus on the host (not reachable from the host when in a namespace).</summary>
+    public string MetricsTarget => "127.0.0.1:" + MetricsPort.ToString(CultureInfo.InvariantCulture);
+
+    public string Describe() => _process.Describe();
+
+    /// <summary>Starts the daemon capturing on <paramref name="iface"/> and waits until it captures and serves /metrics.</summary>
+    public static DaemonProcess Start(string iface, string? bpfFilter = null, NetworkNamespace? netns = null, int? metricsPort = null)
+    {
+        var directory = System.IO.Directory.CreateTempSubdirectory("pooldetector-e2e-").FullName;
+        var eveLog = Path.Combine(directory, "eve.json");
+        var port = metricsPort ?? (netns is null ? Wait.FreeTcpPort() : 9474); // a fresh namespace has every port free
+        var settings = new Dictionary<string, object>
+        {
+            ["Interfaces"] = new[] { iface },
+            ["BpfFilter"] = bpfFilter ?? "",
+            ["RulesDirectory"] = RepositoryPaths.Rules,
+            ["EveLog"] = eveLog,
+            ["MetricsAddress"] = "127.0.0.1",
+            ["MetricsPort"] = port,
+            ["InterfaceRetrySeconds"] = 1,
+        };
+        var config = Path.Combine(directory, "pooldetector.json");
+        File.WriteAllText(config, JsonSerializer.Serialize(new Dictionary<string, object> { ["PoolDetector"] = settings }));
+
+        var dotnet = EndToEndPrerequisites.FindProgram("dotnet") ?? "dotnet";
+        string[] command = [dotnet, Path.Combine(AppContext.BaseDirectory, "pooldetector.dll"), "run", "--config", config];
+        var process = netns is null
+            ? ChildProcess.Start(command[0], command[1..], directory)
+            : ChildProcess.Start(NetworkNamespace.IpBinary, netns.Wrap(command[0], command[1..]), directory);
+        var daemon = new DaemonProcess(process, netns, directory, eveLog, iface, port);
+        try
+        {
+            if (!daemon.WaitForStart())
+            {
+                throw new InvalidOperationException("the daemon did not start capturing and serving /metrics:\n" + process.Describe());
+            }
+            return daemon;
+        }
+        catch
+        {
+            daemon.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The EVE alert lines written so far, parsed.</summary>
+    public List<JsonElement> Alerts()
+    {
+        if (!File.Exists(EveLog))
+        {
+            return [];
+        }
+        string text;
+        using (var stream = new FileStream(EveLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        using (var reader = new StreamReader(stream))
+        {
+            text = reader.ReadToEnd();
+        }
+        var alerts = new List<JsonElement>();
+        // Only whole lines: the last one may be half written.
+        var end = text.LastIndexOf('\n');
+        foreach (var line in text[..(end + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var json = JsonDocument.Parse(line);
+            alerts.Add(json.RootElement.Clone());
+        }
+        return alerts;
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> alerts are in the EVE file; returns them all.</summary>
+    public List<JsonElement> WaitForAlerts(int count, TimeSpan timeout)
+    {
+        Wait.Until(() => Alerts().Count >= count, timeout);
+        return Alerts();
+    }
+
+    /// <summary>The text of /metrics (inside the namespace through bash's /dev/tcp, bash being everywhere).</summary>
+    public string Metrics()
+    {
+        if (_namespace is null)
+        {
+            return _http.GetStringAsync($"http://{MetricsTarget}/metrics").GetAwaiter().GetResult();
+        }
+        var script = $"exec 3<>/dev/tcp/127.0.0.1/{MetricsPort.ToString(CultureInfo.InvariantCulture)} && " +
+                     "printf 'GET /metrics HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && cat <&3";
+        using var get = ChildProcess.Run(NetworkNamespace.IpBinary, _namespace.Wrap("bash", "-c", script), TimeSpan.FromSeconds(10));
+        var response = get.Stdout;
+        if (get.ExitCode != 0 || !response.StartsWith("HTTP/1.", StringComparison.Ordinal) || !response.Contains(" 200 ", StringComparison.Ordinal))
+        {
+            throw new HttpRequestException("GET /metrics in " + _namespace.Name + " failed:\n" + get.Describe());
+        }
+        var body = response.IndexOf("\n\n", StringComparison.Ordinal);
+        return body < 0 ? "" : response[(body + 2)..];
+    }
+
+    /// <summary>
+    /// The samples of one metric in Prometheus text format whose labels include
+    /// <paramref name="labels"/>: label set text and value.
+    /// </summary>
+    public static List<(Dictionary<string, string> Labels, double Value)> Samples(string metricsText, string name, params (string Name, string Value)[] labels)
+    {
+        var samples = new List<(Dictionary<string, string>, double)>();
+        foreach (var raw in metricsText.Split('\n'))
+        {
+            var line = raw.TrimEnd('\r');
+            var match = SampleLine().Match(line);
+            if (!match.Success || match.Groups["name"].Value != name)
+            {
+                continue;
+            }
+            var set = new Dictionary<string, string>();
+            foreach (Match label in LabelPair().Matches(match.Groups["labels"].Value))
+            {
+                set[label.Groups[1].Value] = label.Groups[2].Value;
+            }
+            if (labels.All(l => set.TryGetValue(l.Name, out var v) && v == l.Value))
+            {
+                samples.Add((set, double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture)));
+            }
+        }
+        return samples;
+    }
+
+    /// <summary>SIGTERM, then the exit code (null if it had not exited within <paramref name="timeout"/>).</summary>
+    public int? Stop(TimeSpan timeout)
+    {
+        _process.Signal("TERM");
+        return _process.WaitForExit(timeout);
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Signal("TERM");
+            _process.WaitForExit(TimeSpan.FromSeconds(10));
+        }
+        _process.Dispose(); // kills the tree if SIGTERM did not end it
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private bool WaitForStart()
+    {
+        return Wait.Until(() =>
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException("the daemon exited at start:\n" + _process.Describe());
+            }
+            if (!_process.Stderr.Contains("Capturing on " + Interface, StringComparison.Ordinal) &&
+                !_process.Stdout.Contains("Capturing on " + Interface, StringComparison.Ordinal))
+            {
+                return false;
+            }
+            try
+            {
+                return Metrics().Contains("pooldetector_", StringComparison.Ordinal);
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+            catch (TaskCanceledException)
+            {
+                return false;
+            }
+        }, StartTimeout);
+    }
+
+    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})?\s+(?<value>\S+)(\s+\d+)?$")]
+    private static partial Regex SampleLine();
+
+    [GeneratedRegex(@"([a-zA-Z_][a-zA-Z0-9_]*)=""((?:[^""\\]|\\.)*)""")]
+    private static partial Regex LabelPair();
+}

@@ -1,0 +1,92 @@
+using PoolDetector.Testing;
+
+namespace PoolDetector.Tests.EndToEnd;
+
+/// <summary>
+/// A fact that needs real parts: root (live capture, network namespaces) and the programs
+/// named. Skipped with the missing part named when one is absent on a developer's machine;
+/// under CI (<c>CI=true</c>, where <c>./test.sh</c> installs everything) never skipped, so
+/// a missing install step fails loudly instead of passing as a skip.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class EndToEndFactAttribute : FactAttribute
+{
+    public EndToEndFactAttribute(params string[] programs)
+    {
+        var missing = EndToEndPrerequisites.Missing(programs);
+        if (missing.Count > 0 && !EndToEndPrerequisites.InCi)
+        {
+            Skip = "end-to-end prerequisites missing: " + string.Join(", ", missing) + " (./test.sh installs them; root is needed)";
+        }
+    }
+}
+
+internal static class EndToEndPrerequisites
+{
+    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsRoot => GetEuid() == 0;
+
+    /// <summary>The npm packages of pcaps/recording, installed by scripts/install-test-dependencies.sh.</summary>
+    public static string RecordingDirectory => Path.Combine(RepositoryPaths.Pcaps, "recording");
+
+    public static List<string> Missing(IEnumerable<string> programs)
+    {
+        var missing = new List<string>();
+        if (!IsRoot)
+        {
+            missing.Add("root");
+        }
+        foreach (var program in programs)
+        {
+            if (program == "stratum-npm")
+            {
+                if (!Directory.Exists(Path.Combine(RecordingDirectory, "node_modules", "stratum")) ||
+                    !Directory.Exists(Path.Combine(RecordingDirectory, "node_modules", "stratum-client")))
+                {
+                    missing.Add("npm packages stratum and stratum-client in pcaps/recording/node_modules");
+                }
+            }
+            else if (FindProgram(program) is null)
+            {
+                missing.Add(program);
+            }
+        }
+        return missing;
+    }
+
+    /// <summary>The full path of <paramref name="program"/> on PATH (or /usr/sbin, /usr/bin), null when absent.</summary>
+    public static string? FindProgram(string program)
+    {
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? "") + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, program);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static int GetEuid()
+    {
+        // /proc/self/status: "Uid:\treal\teffective\tsaved\tfs"
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("Uid:", StringComparison.Ordinal))
+                {
+                    var fields = line.Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+                    return int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return -1;
+    }
+}
