@@ -29,6 +29,8 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
     private readonly ILogger<LiveCapture> _logger;
     private readonly ManualResetEventSlim _stopping = new(false);
     private readonly List<Thread> _threads = [];
+    // The device each capture thread has open, so StopAsync can break its blocking read.
+    private readonly LibPcapLiveDevice?[] _open;
 
     public LiveCapture(SensorOptions options, SensorStatus status, FrameHandOff handOff, ISensorMetrics metrics, ILogger<LiveCapture> logger)
     {
@@ -37,6 +39,7 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
         _handOff = handOff;
         _metrics = metrics;
         _logger = logger;
+        _open = new LibPcapLiveDevice?[status.Interfaces.Count];
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -58,7 +61,16 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _stopping.Set();
-        // Each thread sees the flag within one read timeout.
+        for (var i = 0; i < _open.Length; i++)
+        {
+            lock (_threads)
+            {
+                if (_open[i] is { } device)
+                {
+                    LibPcapNative.BreakLoop(device);
+                }
+            }
+        }
         var deadline = TimeSpan.FromMilliseconds(_options.ReadTimeoutMilliseconds + 2000);
         foreach (var thread in _threads)
         {
@@ -85,6 +97,10 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
                 device = Open(status.Name, out var linkType, out failure);
                 if (device is not null)
                 {
+                    lock (_threads)
+                    {
+                        _open[index] = device;
+                    }
                     status.Up = true;
                     Log.InterfaceOpened(_logger, status.Name, linkType, _options.BpfFilter);
                     failure = Pump(device, index, linkType, status);
@@ -97,6 +113,10 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
             finally
             {
                 status.Up = false;
+                lock (_threads)
+                {
+                    _open[index] = null;
+                }
                 device?.Dispose();
             }
             if (_stopping.IsSet)
@@ -123,7 +143,9 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
             Mode = _options.Promiscuous ? DeviceModes.Promiscuous : DeviceModes.None,
             Snaplen = _options.SnapLength,
             ReadTimeout = _options.ReadTimeoutMilliseconds,
-            KernelBufferSize = _options.KernelBufferMiB * 1024 * 1024,
+            // libpcap's pcap_set_buffer_size: the kernel ring on Linux. (SharpPcap's
+            // KernelBufferSize is WinPcap's pcap_setbuff, which fails elsewhere.)
+            BufferSize = _options.KernelBufferMiB * 1024 * 1024,
             Immediate = _options.ImmediateMode,
         };
         configuration.ConfigurationFailed += (_, e) => Log.ConfigurationFailed(_logger, name, e.Property, e.Message);
