@@ -137,8 +137,16 @@ internal sealed class DaemonProcess : IDisposable
 
     public int? WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout) ? _process.ExitCode : null;
 
+    private bool _disposed;
+
+    /// <summary>Kills the daemon if it still runs; safe to call twice.</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
