@@ -141,15 +141,28 @@ public sealed class Detector : IFlowConsumer
     }
 
     /// <summary>
-    /// Live, a flow is reported as soon as the protocol is confirmed (high confidence), or
-    /// once a medium verdict has stood for <see cref="MediumVerdictDelayMicros"/> of packet
-    /// time: quick enough to alert, late enough that most flows are reported confirmed.
+    /// Live, a flow is reported once the protocol is confirmed (high confidence) and the
+    /// miner has named its worker (the wallet is what a report needs; the authorize or login
+    /// follows the subscribe within a message or two), or <see cref="WorkerWaitMicros"/>
+    /// after the verdict without one; a medium verdict is reported after
+    /// <see cref="MediumVerdictDelayMicros"/>. Quick enough to alert, late enough that most
+    /// alerts are confirmed and complete. Times are packet time.
     /// </summary>
     public const long MediumVerdictDelayMicros = 30_000_000;
 
-    private static bool ReadyToReport(FlowEvidence evidence, ScoringRule scoring, long nowMicros) =>
-        evidence.Score >= scoring.HighThreshold
-        || (evidence.ThresholdReachedMicros != 0 && nowMicros - evidence.ThresholdReachedMicros >= MediumVerdictDelayMicros);
+    public const long WorkerWaitMicros = 5_000_000;
+
+    private static bool ReadyToReport(FlowEvidence evidence, ScoringRule scoring, long nowMicros)
+    {
+        if (evidence.ThresholdReachedMicros == 0)
+        {
+            return false;
+        }
+        var waited = nowMicros - evidence.ThresholdReachedMicros;
+        return evidence.Score >= scoring.HighThreshold
+            ? evidence.Worker is not null || waited >= WorkerWaitMicros
+            : waited >= MediumVerdictDelayMicros;
+    }
 
     private void Report(Flow flow, FlowInspection inspection, bool flowEnded)
     {

@@ -10,6 +10,17 @@ internal static class CliApp
     {
         var root = new RootCommand("PoolDetector: finds cryptocurrency mining in network traffic.");
         root.Subcommands.Add(CreateAnalyzeCommand(console));
+        root.Subcommands.Add(CreateSensorCommand("run", console,
+            """
+            Run the capture daemon: capture on the configured interfaces, write EVE alerts, export metrics.
+            Configuration: the JSON file (section PoolDetector), then POOLDETECTOR_-prefixed environment
+            variables (POOLDETECTOR_PoolDetector__MetricsPort=9475), then options like --PoolDetector:MetricsPort=9475.
+            SIGHUP reopens the alert file and reloads the rules; SIGTERM stops (exit 0). Exit 2: bad configuration.
+            """,
+            Hosting.SensorHost.Run));
+        root.Subcommands.Add(CreateSensorCommand("check-config", console,
+            "Validate the daemon's configuration (same sources as run) without starting it: every problem is listed, exit 2; otherwise \"configuration OK\", exit 0.",
+            Hosting.SensorHost.CheckConfig));
 
         var parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)
@@ -28,6 +39,24 @@ internal static class CliApp
         });
         console.Out.Flush();
         return exit;
+    }
+
+    private static Command CreateSensorCommand(string name, CliConsole console, string description,
+        Func<string?, IReadOnlyList<string>, CliConsole, int> action)
+    {
+        var config = new Option<string?>("--config", "-c")
+        {
+            Description = "The JSON configuration file. Default: /etc/pooldetector/pooldetector.json (may be absent: defaults apply); a file named here must exist.",
+            HelpName = "FILE",
+        };
+        var command = new Command(name, description)
+        {
+            config,
+        };
+        // --PoolDetector:Key=value settings are configuration, not options of this parser.
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(parse => action(parse.GetValue(config), parse.UnmatchedTokens, console));
+        return command;
     }
 
     private static Command CreateAnalyzeCommand(CliConsole console)

@@ -29,6 +29,12 @@ internal sealed class SensorOptions
     /// <summary>Frames held between capture and engine; beyond it frames are dropped and counted (stage <c>queue</c>).</summary>
     public int QueueCapacity { get; set; } = 65536;
 
+    /// <summary>Bytes of frames held between capture and engine per interface, MiB: the ring is preallocated, so this is the hand-off's memory.</summary>
+    public int QueueBufferMiB { get; set; } = 64;
+
+    /// <summary>How long libpcap waits for packets before handing over a partial batch, milliseconds (also how quickly a capture thread notices shutdown).</summary>
+    public int ReadTimeoutMilliseconds { get; set; } = 250;
+
     /// <summary>The rules folder; empty means the <c>rules</c> folder next to the executable.</summary>
     public string RulesDirectory { get; set; } = "";
 
@@ -48,6 +54,12 @@ internal sealed class SensorOptions
 
     /// <summary>A miner counts as a current mining host until this long after its last mining packet.</summary>
     public int MiningHostWindowSeconds { get; set; } = 900;
+
+    /// <summary>Cap on (miner, pool, port, dialect) aggregates kept in memory; beyond it the least recently seen is evicted (counted).</summary>
+    public int MaxAggregates { get; set; } = 65_536;
+
+    /// <summary>Alerts waiting for a slow stdout before they are dropped (counted), when <see cref="EveStdout"/> is on.</summary>
+    public int StdoutQueueCapacity { get; set; } = 4096;
 
     /// <summary>Wait before reopening an interface that failed or disappeared.</summary>
     public int InterfaceRetrySeconds { get; set; } = 5;

@@ -23,7 +23,7 @@ public class EngineReportingTests
     }
 
     [Fact]
-    public void Live_reporting_alerts_once_when_confirmed_then_brings_final_counts_at_flow_end()
+    public void Live_reporting_alerts_once_when_confirmed_with_the_worker_then_brings_final_counts_at_flow_end()
     {
         var sink = new CaptureRunner.CollectingSink();
         var engine = Run("stratum-v1-npm.pcap", new EngineOptions { Reporting = DetectionReporting.OnVerdict }, sink);
@@ -33,6 +33,7 @@ public class EngineReportingTests
         Assert.False(alert.FlowEnded);
         Assert.False(alert.ReportedBefore);
         Assert.Equal(Confidence.High, alert.Confidence);
+        Assert.Equal("pooldetector.rig1", alert.Worker); // the alert waits for the authorize
         Assert.True(alert.SharesSubmitted < final.SharesSubmitted, "the alert comes before the shares");
         Assert.True(final.FlowEnded);
         Assert.True(final.ReportedBefore);

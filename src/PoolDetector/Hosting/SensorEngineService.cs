@@ -1,0 +1,157 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PoolDetector.Capture;
+using PoolDetector.Core;
+using PoolDetector.Core.Decoding;
+using PoolDetector.Core.Detection;
+using PoolDetector.Core.Flows;
+using PoolDetector.Outputs;
+
+namespace PoolDetector.Hosting;
+
+/// <summary>
+/// The packet thread: takes frames from the hand-off and runs the one <see cref="Engine"/>
+/// (live reporting: alerts on verdict). On a quiet link it advances time with the wall
+/// clock once a second so idle flows end; it applies reloaded rules and reopens the EVE
+/// file between frames, and publishes the engine and the mining-host count to
+/// <see cref="SensorStatus"/>. A dedicated thread, not the thread pool: it runs for the
+/// process's life and must not wait behind other work.
+/// </summary>
+internal sealed partial class SensorEngineService : BackgroundService, IFrameSink
+{
+    private const int FramesPerTurn = 256;
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
+    private readonly SensorOptions _options;
+    private readonly SensorStatus _status;
+    private readonly FrameHandOff _handOff;
+    private readonly RulesState _rules;
+    private readonly AlertDispatcher _alerts;
+    private readonly EveFileSink _eve;
+    private readonly DetectionAggregator _aggregator;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SensorEngineService> _logger;
+    private Engine? _engine;
+
+    public SensorEngineService(SensorOptions options, SensorStatus status, FrameHandOff handOff, RulesState rules,
+        AlertDispatcher alerts, EveFileSink eve, DetectionAggregator aggregator, TimeProvider time, ILogger<SensorEngineService> logger)
+    {
+        _options = options;
+        _status = status;
+        _handOff = handOff;
+        _rules = rules;
+        _alerts = alerts;
+        _eve = eve;
+        _aggregator = aggregator;
+        _time = time;
+        _logger = logger;
+        _rules.Reloaded += _handOff.Wake;
+    }
+
+    public void OnFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros) =>
+        _engine!.ProcessFrame(linkType, frame, timestampMicros);
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Before capture starts (it is registered after this service): the engine exists
+        // before the first frame, and a bad EVE path stops the start.
+        _engine = new Engine(_rules.Current, new EngineOptions
+        {
+            Reporting = DetectionReporting.OnVerdict,
+            Flows = new FlowTableOptions { MaxFlows = _options.MaxFlows },
+        }, _alerts);
+        _status.Engine = _engine;
+        _eve.Open();
+        _rules.ReportInitial();
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(stoppingToken);
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                Log.EngineFailed(_logger, e);
+                done.SetException(e);
+            }
+        })
+        {
+            Name = "engine",
+            IsBackground = true,
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Run(CancellationToken stoppingToken)
+    {
+        var engine = _engine!;
+        using var wake = stoppingToken.Register(_handOff.Wake);
+        var windowMicros = _options.MiningHostWindowSeconds * 1_000_000L;
+        var nextTick = _time.GetTimestamp();
+        var framesSinceTick = 0L;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (_rules.TakePending() is { } rules)
+            {
+                engine.ReplaceRules(rules);
+            }
+            _eve.ReopenIfRequested();
+
+            var frames = _handOff.Drain(this, FramesPerTurn);
+            framesSinceTick += frames;
+            var now = _time.GetTimestamp();
+            if (now >= nextTick)
+            {
+                var wallMicros = WallMicros();
+                // Packets drive time while they flow; a quiet link needs the clock, or the
+                // flows on it would never end.
+                if (framesSinceTick == 0)
+                {
+                    engine.AdvanceTime(wallMicros);
+                }
+                framesSinceTick = 0;
+                _status.MiningHosts = _aggregator.CountMiningHosts(wallMicros, windowMicros);
+                nextTick = now + (long)(Tick.TotalSeconds * _time.TimestampFrequency);
+            }
+            if (frames == 0)
+            {
+                var wait = _time.GetElapsedTime(now, nextTick);
+                _handOff.WaitForFrames(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+            }
+        }
+
+        // Capture has stopped (it stops first): finish what it handed over, then end every
+        // flow so the aggregation gets final counts.
+        while (_handOff.Drain(this, FramesPerTurn) > 0)
+        {
+        }
+        engine.Finish();
+        _status.MiningHosts = _aggregator.CountMiningHosts(WallMicros(), windowMicros);
+        Log.Stopped(_logger, engine.Counters.Frames, engine.Detections, _alerts.Alerts);
+    }
+
+    private long WallMicros() => _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+
+    public override void Dispose()
+    {
+        _rules.Reloaded -= _handOff.Wake;
+        base.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 500, Level = LogLevel.Critical, Message = "The engine thread failed")]
+        public static partial void EngineFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "Engine stopped after {Frames} frames, {Detections} detection reports, {Alerts} alerts")]
+        public static partial void Stopped(ILogger logger, long frames, long detections, long alerts);
+    }
+}

@@ -1,0 +1,96 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using PoolDetector.Cli;
+
+namespace PoolDetector.Hosting;
+
+/// <summary><c>pooldetector run</c> and <c>pooldetector check-config</c>.</summary>
+internal static class SensorHost
+{
+    public static int Run(string? configFile, IReadOnlyList<string> overrides, CliConsole console)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            // Our own sources only: no appsettings.json from the working directory, no
+            // unprefixed environment variables.
+            DisableDefaults = true,
+            ApplicationName = "pooldetector",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        var errors = new List<string>();
+        if (SensorConfiguration.AddSources(builder.Configuration, configFile, overrides) is { } problem)
+        {
+            errors.Add(problem);
+        }
+        var validation = Validate(builder.Configuration, errors);
+        if (!validation.IsValid)
+        {
+            return Fail(errors, console);
+        }
+
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        // Logs go to stderr: stdout carries only alerts (EveStdout). Under systemd, AddSystemd
+        // switches the format to journald's (priority prefixes, no colours).
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+            o.ColorBehavior = LoggerColorBehavior.Disabled;
+        });
+        builder.Services.AddSystemd();
+        // Metrics land here (Metrics/, PrometheusSensorMetrics replaces the no-op ISensorMetrics):
+        // builder.Services.AddPoolDetectorMetrics(validation.Options);
+        builder.Services.AddPoolDetectorSensor(validation);
+
+        using var host = builder.Build();
+        host.Run();
+        return ExitCodes.Clean;
+    }
+
+    public static int CheckConfig(string? configFile, IReadOnlyList<string> overrides, CliConsole console)
+    {
+        var configuration = new ConfigurationManager();
+        var errors = new List<string>();
+        if (SensorConfiguration.AddSources(configuration, configFile, overrides) is { } problem)
+        {
+            errors.Add(problem);
+        }
+        var validation = Validate(configuration, errors);
+        if (!validation.IsValid)
+        {
+            return Fail(errors, console);
+        }
+        var o = validation.Options;
+        console.Out.WriteLine("configuration OK");
+        console.Out.WriteLine($"  interfaces: {string.Join(", ", o.Interfaces)}");
+        console.Out.WriteLine($"  filter:     {(string.IsNullOrWhiteSpace(o.BpfFilter) ? "(none: everything)" : o.BpfFilter)}");
+        console.Out.WriteLine($"  rules:      {validation.Rules!.Count} rules from {validation.Rules.Files.Count} files in {validation.RulesDirectory}");
+        console.Out.WriteLine($"  alerts:     {Path.GetFullPath(o.EveLog)}{(o.EveStdout ? " and stdout" : "")}");
+        console.Out.WriteLine($"  metrics:    http://{FormatEndpoint(o.MetricsAddress, o.MetricsPort)}/metrics");
+        return ExitCodes.Clean;
+    }
+
+    private static SensorValidation Validate(IConfiguration configuration, List<string> errors)
+    {
+        var options = SensorConfiguration.Read(configuration, errors);
+        return SensorOptionsValidator.Validate(options, errors);
+    }
+
+    private static int Fail(List<string> errors, CliConsole console)
+    {
+        console.WriteError($"configuration is not valid ({errors.Count} problem(s)):");
+        foreach (var error in errors)
+        {
+            console.Error.WriteLine("  " + error);
+        }
+        return ExitCodes.Usage;
+    }
+
+    private static string FormatEndpoint(string address, int port) =>
+        address.Contains(':', StringComparison.Ordinal) ? $"[{address}]:{port}" : $"{address}:{port}";
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Logging;
+using PoolDetector.Core.Detection;
+using PoolDetector.Hosting;
+
+namespace PoolDetector.Outputs;
+
+/// <summary>
+/// The daemon's detection sink, on the engine thread. A flow is alerted once, on its first
+/// report (<see cref="MiningDetection.ReportedBefore"/> false): EVE file, stdout when asked,
+/// metrics, log. Its flow-end report only brings final counts to the aggregation.
+/// </summary>
+internal sealed partial class AlertDispatcher : IDetectionSink
+{
+    private readonly EveFileSink _eve;
+    private readonly EveStdoutSink? _stdout;
+    private readonly DetectionAggregator _aggregator;
+    private readonly ISensorMetrics _metrics;
+    private readonly ILogger _logger;
+
+    public AlertDispatcher(EveFileSink eve, EveStdoutSink? stdout, DetectionAggregator aggregator, ISensorMetrics metrics, ILogger logger)
+    {
+        _eve = eve;
+        _stdout = stdout;
+        _aggregator = aggregator;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public long Alerts { get; private set; }
+
+    public void OnDetection(MiningDetection detection)
+    {
+        if (detection.ReportedBefore)
+        {
+            _aggregator.OnFlowEnd(detection);
+            return;
+        }
+        Alerts++;
+        _eve.Write(detection);
+        _stdout?.Write(detection);
+        _aggregator.OnFirstReport(detection);
+        _metrics.DetectionRaised(detection);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            // Worker names and agents come off the wire: escaped, so they cannot forge log lines.
+            // CA1873 does not see the IsEnabled guard around the formatting.
+#pragma warning disable CA1873
+            Log.Detected(_logger, detection.Category.ToWireName(), detection.Dialect, detection.Confidence.ToWireName(),
+                detection.MinerAddress.ToString(), detection.MinerPort, detection.PoolAddress.ToString(), detection.PoolPort,
+                LogText.Escape(detection.Worker), LogText.Escape(detection.Agent));
+#pragma warning restore CA1873
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Detected {Category} ({Dialect}, {Confidence}): {Miner}:{MinerPort} -> {Pool}:{PoolPort}, worker {Worker}, agent {Agent}")]
+        public static partial void Detected(ILogger logger, string category, string dialect, string confidence, string miner, ushort minerPort, string pool, ushort poolPort, string worker, string agent);
+    }
+}
