@@ -83,8 +83,9 @@ public sealed class DaemonEndToEndTests
             Assert.Equal("stratum-v1", mining.GetProperty("dialect").GetString());
             Assert.Equal("high", mining.GetProperty("confidence").GetString());
             Assert.Equal("pooldetector.rig1", mining.GetProperty("worker").GetString());
+            // Alerted live, at the verdict: the evidence so far (the shares come later, to the aggregation).
             Assert.Contains("mining.subscribe", Evidence(mining));
-            Assert.Contains("mining.notify", Evidence(mining));
+            Assert.Contains("mining.authorize", Evidence(mining));
 
             // /metrics shows it.
             var metrics = daemon.Metrics();
