@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 
+using PoolDetector.Hosting;
+
 namespace PoolDetector.Metrics;
 
 /// <summary>
@@ -60,7 +62,7 @@ internal sealed partial class MetricsServerService : IHostedService, IDisposable
         catch (Exception ex) when (ex is HttpListenerException or SocketException or InvalidOperationException)
         {
             server.Dispose();
-            throw new InvalidOperationException(
+            throw new SensorStartupException(
                 $"Metrics: cannot listen on address {_address} port {_port} ({ex.Message}). " +
                 $"Is another process (another pooldetector?) using port {_port}? " +
                 "Change PoolDetector:MetricsPort or PoolDetector:MetricsAddress.", ex);

@@ -58,7 +58,7 @@ public class MetricsServerTests
         try
         {
             using var second = Server(port, registry);
-            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => second.StartAsync(CancellationToken.None));
+            var error = await Assert.ThrowsAsync<SensorStartupException>(() => second.StartAsync(CancellationToken.None));
             Assert.Contains($"port {port}", error.Message, StringComparison.Ordinal);
             Assert.Contains("127.0.0.1", error.Message, StringComparison.Ordinal);
         }
@@ -75,7 +75,7 @@ public class MetricsServerTests
         holder.Start();
         var port = ((IPEndPoint)holder.LocalEndpoint).Port;
         using var server = Server(port, Prometheus.Metrics.NewCustomRegistry());
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => server.StartAsync(CancellationToken.None));
+        var error = await Assert.ThrowsAsync<SensorStartupException>(() => server.StartAsync(CancellationToken.None));
         Assert.Contains($"port {port}", error.Message, StringComparison.Ordinal);
         Assert.Contains("127.0.0.1", error.Message, StringComparison.Ordinal);
     }
