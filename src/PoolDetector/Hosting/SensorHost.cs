@@ -43,12 +43,19 @@ internal static class SensorHost
             o.ColorBehavior = LoggerColorBehavior.Disabled;
         });
         builder.Services.AddSystemd();
-        // Metrics land here (Metrics/, PrometheusSensorMetrics replaces the no-op ISensorMetrics):
-        // builder.Services.AddPoolDetectorMetrics(validation.Options);
+        // Prometheus metrics: PrometheusSensorMetrics replaces the sensor's no-op ISensorMetrics.
+        builder.Services.AddPoolDetectorMetrics();
         builder.Services.AddPoolDetectorSensor(validation);
 
         using var host = builder.Build();
-        host.Run();
+        try
+        {
+            host.Run();
+        }
+        catch (SensorStartupException e)
+        {
+            return Fail([e.Message], console);
+        }
         return ExitCodes.Clean;
     }
 

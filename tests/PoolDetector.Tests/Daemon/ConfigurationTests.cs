@@ -45,6 +45,19 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public void A_metrics_port_in_use_is_a_configuration_error_naming_the_port()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        using var config = new DaemonConfig();
+        config.Settings["MetricsPort"] = port;
+        var result = CliProcess.RunProcess("run", "--config", config.Write());
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains($"Metrics: cannot listen on address 127.0.0.1 port {port}", result.Stderr);
+    }
+
+    [Fact]
     public void Rejects_HostNameAsMetricsAddress()
     {
         using var config = new DaemonConfig();

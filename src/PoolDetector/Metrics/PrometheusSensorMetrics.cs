@@ -1,0 +1,351 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using PoolDetector.Core;
+using PoolDetector.Core.Decoding;
+using PoolDetector.Core.Detection;
+using PoolDetector.Core.Flows;
+using PoolDetector.Hosting;
+using Prometheus;
+
+namespace PoolDetector.Metrics;
+
+/// <summary>
+/// The daemon's Prometheus metrics (README, "Metrics"). Event counters (detections, rule
+/// reloads, interface failures) are incremented as the daemon reports them; everything the
+/// capture and the engine count themselves is read from <see cref="SensorStatus"/> just before
+/// each scrape and mapped onto counters with <see cref="Counter.Child.IncTo"/>.
+/// Label values come from closed sets only: configured interface names, the loaded rules'
+/// dialect ids, and the fixed words below. Never an address, port, wallet or host name.
+/// </summary>
+internal sealed class PrometheusSensorMetrics : ISensorMetrics
+{
+    public const string Prefix = "pooldetector_";
+
+    private static readonly string[] Categories = [.. Enum.GetValues<DetectionCategory>().Select(c => c.ToWireName())];
+    private static readonly string[] Confidences = [.. Enum.GetValues<Confidence>().Select(c => c.ToWireName())];
+    private static readonly string[] Directions = ["client", "server"];
+
+    private readonly SensorStatus _status;
+    private readonly Lock _collectLock = new();
+
+    private readonly Counter _packets;
+    private readonly Counter _bytes;
+    private readonly Counter _pcapReceived;
+    private readonly Counter _enginePackets;
+    private readonly Gauge _flowsActive;
+    private readonly Counter _flowsCreated;
+    private readonly Counter _flowsEnded;
+    private readonly Counter _streamGaps;
+    private readonly Counter _streamGapBytes;
+    private readonly Counter _detections;
+    private readonly Gauge _miningHosts;
+    private readonly Counter _stratumMessages;
+    private readonly Counter _jsonMessages;
+    private readonly Gauge _rulesLoaded;
+    private readonly Counter _rulesReloads;
+    private readonly Gauge _rulesLastReload;
+    private readonly Gauge _interfaceUp;
+    private readonly Counter _interfaceFailures;
+    private readonly Gauge _lastPacket;
+
+    private readonly InterfaceSeries[] _interfaces;
+    private readonly CumulativeSeries[] _engineOutcomes;
+    private readonly CumulativeSeries[] _flowEnds;
+    private readonly CumulativeSeries _flowsCreatedSeries;
+    private readonly CumulativeSeries _gaps;
+    private readonly CumulativeSeries _gapBytes;
+    private readonly CumulativeSeries _jsonParsed;
+    private readonly CumulativeSeries _jsonMalformed;
+    private readonly CumulativeSeries _jsonTooLong;
+    private readonly Dictionary<(string Dialect, int Direction), CumulativeSeries> _stratum = [];
+    private readonly HashSet<string> _knownDialects = new(StringComparer.Ordinal);
+
+    public PrometheusSensorMetrics(CollectorRegistry registry, SensorStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(status);
+        _status = status;
+        var factory = Prometheus.Metrics.WithCustomRegistry(registry);
+
+        _packets = factory.CreateCounter(Prefix + "packets_total",
+            "Packets per capture interface and stage: captured, queue_dropped (hand-off to the engine full), kernel_dropped (libpcap ps_drop), interface_dropped (libpcap ps_ifdrop).",
+            "interface", "stage");
+        _bytes = factory.CreateCounter(Prefix + "bytes_total", "Bytes per capture interface and stage (captured).", "interface", "stage");
+        _pcapReceived = factory.CreateCounter(Prefix + "pcap_received_packets_total", "Packets libpcap reports received (ps_recv), per interface.", "interface");
+        _enginePackets = factory.CreateCounter(Prefix + "engine_packets_total",
+            "Frames the engine processed, by outcome: decoded to TCP/UDP, or why not.", "outcome");
+        _flowsActive = factory.CreateGauge(Prefix + "flows_active", "Flows in the flow table now.");
+        _flowsCreated = factory.CreateCounter(Prefix + "flows_created_total", "Flows created in the flow table.");
+        _flowsEnded = factory.CreateCounter(Prefix + "flows_ended_total",
+            "Flows ended, by reason: fin, reset, idle, capacity (evicted because the table was full), end_of_input.", "reason");
+        _streamGaps = factory.CreateCounter(Prefix + "stream_gaps_total", "TCP stream gaps skipped (bytes never seen: loss, drops, snap length).");
+        _streamGapBytes = factory.CreateCounter(Prefix + "stream_gap_bytes_total", "Bytes covered by skipped TCP stream gaps.");
+        _detections = factory.CreateCounter(Prefix + "detections_total",
+            "Flows reported for the first time, by category, dialect and confidence.", "category", "dialect", "confidence");
+        _miningHosts = factory.CreateGauge(Prefix + "mining_hosts", "Hosts with a mining flow within the configured window.");
+        _stratumMessages = factory.CreateCounter(Prefix + "stratum_messages_total",
+            "Mining protocol messages recognised, by dialect and direction (client: miner to pool, server: pool to miner).", "dialect", "direction");
+        _jsonMessages = factory.CreateCounter(Prefix + "json_messages_total",
+            "JSON lines and bodies inspected, by result: parsed, malformed, too_long (skipped: over the rules' line limit).", "result");
+        _rulesLoaded = factory.CreateGauge(Prefix + "rules_loaded", "Rules in use (dialects, methods, agents, headers).");
+        _rulesReloads = factory.CreateCounter(Prefix + "rules_reloads_total", "Rule reloads (SIGHUP), by result; on failure the previous rules stay.", "result");
+        _rulesLastReload = factory.CreateGauge(Prefix + "rules_last_reload_timestamp_seconds", "When the rules in use were loaded (start or successful reload), Unix seconds.");
+        _interfaceUp = factory.CreateGauge(Prefix + "interface_up", "1 while the interface is capturing, 0 while it is down or being retried.", "interface");
+        _interfaceFailures = factory.CreateCounter(Prefix + "interface_failures_total", "Times an interface failed to open, went down or disappeared.", "interface");
+        _lastPacket = factory.CreateGauge(Prefix + "last_packet_timestamp_seconds", "Capture time of the interface's last packet, Unix seconds; 0 before any.", "interface");
+        var buildInfo = factory.CreateGauge(Prefix + "build_info", "Always 1: the running version and .NET runtime as labels.", "version", "runtime");
+        buildInfo.WithLabels(Version, RuntimeInformation.FrameworkDescription).Set(1);
+
+        // Every series of a known closed set exists from the start, at zero.
+        _interfaces = [.. status.Interfaces.Select(i => new InterfaceSeries(this, i))];
+        _engineOutcomes = new CumulativeSeries[Enum.GetValues<DecodeStatus>().Length];
+        _engineOutcomes[(int)DecodeStatus.Ok] = new(_enginePackets.WithLabels("decoded"));
+        foreach (var status2 in Enum.GetValues<DecodeStatus>().Where(s => s != DecodeStatus.Ok))
+        {
+            _engineOutcomes[(int)status2] = new(_enginePackets.WithLabels(OutcomeName(status2)));
+        }
+        _flowEnds =
+        [
+            new(_flowsEnded.WithLabels("fin")),
+            new(_flowsEnded.WithLabels("reset")),
+            new(_flowsEnded.WithLabels("idle")),
+            new(_flowsEnded.WithLabels("capacity")),
+            new(_flowsEnded.WithLabels("end_of_input")),
+        ];
+        _flowsCreatedSeries = new(_flowsCreated);
+        _gaps = new(_streamGaps);
+        _gapBytes = new(_streamGapBytes);
+        _jsonParsed = new(_jsonMessages.WithLabels("parsed"));
+        _jsonMalformed = new(_jsonMessages.WithLabels("malformed"));
+        _jsonTooLong = new(_jsonMessages.WithLabels("too_long"));
+        _rulesReloads.WithLabels("success");
+        _rulesReloads.WithLabels("failure");
+        _flowsActive.Set(0);
+        _miningHosts.Set(0);
+        _rulesLoaded.Set(0);
+        _rulesLastReload.Set(0);
+
+        registry.AddBeforeCollectCallback(Collect);
+    }
+
+    /// <summary>The informational version (with its commit when built from git), else the assembly version.</summary>
+    public static string Version { get; } =
+        typeof(PrometheusSensorMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(PrometheusSensorMetrics).Assembly.GetName().Version?.ToString(3)
+        ?? "unknown";
+
+    /// <summary><see cref="DecodeStatus"/> in snake_case: <c>NotTcpOrUdp</c> → <c>not_tcp_or_udp</c>.</summary>
+    public static string OutcomeName(DecodeStatus status)
+    {
+        if (status == DecodeStatus.Ok)
+        {
+            return "decoded";
+        }
+        var name = status.ToString();
+        var text = new System.Text.StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+            {
+                text.Append('_');
+            }
+            text.Append(char.ToLowerInvariant(name[i]));
+        }
+        return text.ToString();
+    }
+
+    public void DetectionRaised(MiningDetection detection)
+    {
+        ArgumentNullException.ThrowIfNull(detection);
+        if (detection.ReportedBefore)
+        {
+            // The end-of-flow report of a flow already counted live.
+            return;
+        }
+        _detections.WithLabels(detection.Category.ToWireName(), DialectLabel(detection.Dialect), detection.Confidence.ToWireName()).Inc();
+    }
+
+    public void RulesLoaded(bool reload, bool success, int rulesInUse)
+    {
+        if (reload)
+        {
+            _rulesReloads.WithLabels(success ? "success" : "failure").Inc();
+        }
+        if (success)
+        {
+            _rulesLastReload.SetToCurrentTimeUtc();
+        }
+        _rulesLoaded.Set(rulesInUse);
+    }
+
+    public void InterfaceFailed(string interfaceName)
+    {
+        foreach (var series in _interfaces)
+        {
+            if (string.Equals(series.Name, interfaceName, StringComparison.Ordinal))
+            {
+                series.Failures.Inc();
+                return;
+            }
+        }
+        // Not a configured interface: not a label value. Nothing to count it under.
+    }
+
+    /// <summary>Before each scrape: copies what capture and the engine counted into the collectors.</summary>
+    private void Collect()
+    {
+        lock (_collectLock)
+        {
+            foreach (var series in _interfaces)
+            {
+                series.Update();
+            }
+            _miningHosts.Set(_status.MiningHosts);
+            if (_status.Engine is { } engine)
+            {
+                CollectEngine(engine);
+            }
+        }
+    }
+
+    private void CollectEngine(Engine engine)
+    {
+        var counters = engine.Counters;
+        _engineOutcomes[(int)DecodeStatus.Ok].Update(counters.Decoded);
+        for (var i = 0; i < counters.NotDecoded.Length && i < _engineOutcomes.Length; i++)
+        {
+            if (i != (int)DecodeStatus.Ok)
+            {
+                _engineOutcomes[i].Update(counters.NotDecoded[i]);
+            }
+        }
+
+        var flows = engine.FlowCounters;
+        _flowsActive.Set(engine.ActiveFlows);
+        _flowsCreatedSeries.Update(flows.FlowsCreated);
+        _flowEnds[0].Update(flows.FlowsEndedFin);
+        _flowEnds[1].Update(flows.FlowsEndedReset);
+        _flowEnds[2].Update(flows.FlowsEndedIdle);
+        _flowEnds[3].Update(flows.FlowsEvictedCapacity);
+        _flowEnds[4].Update(flows.FlowsEndedEndOfInput);
+        _gaps.Update(flows.Gaps);
+        _gapBytes.Update(flows.GapBytes);
+
+        var inspection = engine.InspectionCounters;
+        _jsonParsed.Update(inspection.JsonMessages);
+        _jsonMalformed.Update(inspection.MalformedJson);
+        _jsonTooLong.Update(inspection.LinesTooLong);
+
+        // The rules' dialects are the closed set of dialect label values; a reload may add some.
+        var dialects = engine.Rules.Dialects;
+        foreach (var dialect in dialects)
+        {
+            if (_knownDialects.Add(dialect.Id))
+            {
+                foreach (var confidence in Confidences)
+                {
+                    _detections.WithLabels(Categories[(int)DetectionCategory.Mining], dialect.Id, confidence);
+                }
+                for (var direction = 0; direction < Directions.Length; direction++)
+                {
+                    _stratum[(dialect.Id, direction)] = new(_stratumMessages.WithLabels(dialect.Id, Directions[direction]));
+                }
+            }
+        }
+        var messages = inspection.MiningMessages;
+        for (var d = 0; d < dialects.Count && (d * 2) + 1 < messages.Length; d++)
+        {
+            for (var direction = 0; direction < Directions.Length; direction++)
+            {
+                _stratum[(dialects[d].Id, direction)].Update(messages[(d * 2) + direction]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A detection's dialect is a rules id by construction; anything that does not look like
+    /// one (never expected) is counted as <c>other</c> rather than becoming a label value.
+    /// </summary>
+    private static string DialectLabel(string dialect)
+    {
+        if (dialect.Length is 0 or > 64)
+        {
+            return "other";
+        }
+        foreach (var c in dialect)
+        {
+            if (!(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.'))
+            {
+                return "other";
+            }
+        }
+        return dialect;
+    }
+
+    /// <summary>
+    /// One series fed from a cumulative count kept elsewhere. A count that goes down was
+    /// restarted (an interface reopened, libpcap's counters with it): what it had counted
+    /// before is kept, so the Prometheus counter never goes backwards.
+    /// </summary>
+    private sealed class CumulativeSeries(ICounter child)
+    {
+        private long _last;
+        private long _base;
+
+        public void Update(long raw)
+        {
+            if (raw < _last)
+            {
+                _base += _last;
+            }
+            _last = raw;
+            child.IncTo(_base + raw);
+        }
+    }
+
+    private sealed class InterfaceSeries
+    {
+        private readonly InterfaceStatus _status;
+        private readonly CumulativeSeries _captured;
+        private readonly CumulativeSeries _queueDropped;
+        private readonly CumulativeSeries _kernelDropped;
+        private readonly CumulativeSeries _interfaceDropped;
+        private readonly CumulativeSeries _bytes;
+        private readonly CumulativeSeries _pcapReceived;
+        private readonly Gauge.Child _up;
+        private readonly Gauge.Child _lastPacket;
+
+        public InterfaceSeries(PrometheusSensorMetrics metrics, InterfaceStatus status)
+        {
+            _status = status;
+            var name = status.Name;
+            _captured = new(metrics._packets.WithLabels(name, "captured"));
+            _queueDropped = new(metrics._packets.WithLabels(name, "queue_dropped"));
+            _kernelDropped = new(metrics._packets.WithLabels(name, "kernel_dropped"));
+            _interfaceDropped = new(metrics._packets.WithLabels(name, "interface_dropped"));
+            _bytes = new(metrics._bytes.WithLabels(name, "captured"));
+            _pcapReceived = new(metrics._pcapReceived.WithLabels(name));
+            _up = metrics._interfaceUp.WithLabels(name);
+            _lastPacket = metrics._lastPacket.WithLabels(name);
+            Failures = metrics._interfaceFailures.WithLabels(name);
+            _up.Set(0);
+            _lastPacket.Set(0);
+        }
+
+        public string Name => _status.Name;
+
+        public Counter.Child Failures { get; }
+
+        public void Update()
+        {
+            _captured.Update(Volatile.Read(ref _status.PacketsCaptured));
+            _queueDropped.Update(Volatile.Read(ref _status.QueueDropped));
+            _kernelDropped.Update(Volatile.Read(ref _status.PcapDropped));
+            _interfaceDropped.Update(Volatile.Read(ref _status.PcapInterfaceDropped));
+            _bytes.Update(Volatile.Read(ref _status.BytesCaptured));
+            _pcapReceived.Update(Volatile.Read(ref _status.PcapReceived));
+            _up.Set(_status.Up ? 1 : 0);
+            _lastPacket.Set(Volatile.Read(ref _status.LastPacketMicros) / 1_000_000.0);
+        }
+    }
+}
