@@ -87,12 +87,24 @@ public sealed class DaemonEndToEndTests
             Assert.Contains("mining.subscribe", Evidence(mining));
             Assert.Contains("mining.authorize", Evidence(mining));
 
-            // /metrics shows it.
-            var metrics = daemon.Metrics();
-            var detections = DaemonProcess.Samples(metrics, "pooldetector_detections_total", ("category", "mining"), ("dialect", "stratum-v1"));
-            Assert.True(detections.Sum(s => s.Value) >= 1, "pooldetector_detections_total{category=\"mining\",dialect=\"stratum-v1\"} not >= 1:\n" + metrics);
-            var stratumMessages = DaemonProcess.Samples(metrics, "pooldetector_stratum_messages_total", ("dialect", "stratum-v1"));
-            Assert.True(stratumMessages.Count(s => s.Value > 0) >= 2, "Stratum messages not counted in both directions:\n" + metrics);
+            // /metrics shows it (some series are brought up to date about once a second).
+            var metrics = "";
+            double Sum(string name, params (string, string)[] labels) => DaemonProcess.Samples(metrics, name, labels).Sum(s => s.Value);
+            Wait.Until(() =>
+            {
+                metrics = daemon.Metrics();
+                return Sum("pooldetector_detections_total", ("category", "mining"), ("dialect", "stratum-v1")) >= 1 &&
+                       Sum("pooldetector_stratum_messages_total", ("dialect", "stratum-v1"), ("direction", "client")) > 0 &&
+                       Sum("pooldetector_stratum_messages_total", ("dialect", "stratum-v1"), ("direction", "server")) > 0 &&
+                       Sum("pooldetector_mining_hosts") >= 1;
+            }, AlertTimeout);
+            Assert.True(Sum("pooldetector_detections_total", ("category", "mining"), ("dialect", "stratum-v1"), ("confidence", "high")) >= 1,
+                "pooldetector_detections_total{category=\"mining\",dialect=\"stratum-v1\",confidence=\"high\"} not >= 1:\n" + metrics);
+            Assert.True(Sum("pooldetector_stratum_messages_total", ("dialect", "stratum-v1"), ("direction", "client")) > 0, "no miner-to-pool Stratum messages counted:\n" + metrics);
+            Assert.True(Sum("pooldetector_stratum_messages_total", ("dialect", "stratum-v1"), ("direction", "server")) > 0, "no pool-to-miner Stratum messages counted:\n" + metrics);
+            Assert.True(Sum("pooldetector_mining_hosts") == 1, "pooldetector_mining_hosts is not 1 (the one miner, 127.0.0.1):\n" + metrics);
+            Assert.True(Sum("pooldetector_packets_total", ("interface", "lo"), ("stage", "captured")) > 0, "no packets captured on lo:\n" + metrics);
+            Assert.Single(DaemonProcess.Samples(metrics, "pooldetector_build_info"));
 
             // A real Prometheus scraping the daemon returns it through its HTTP API.
             IReadOnlyList<PromSample> sum = [];
@@ -161,10 +173,24 @@ public sealed class DaemonEndToEndTests
             $"daemon and analyze disagree.\nmissing from the daemon: {string.Join("; ", missing)}\nonly in the daemon: {string.Join("; ", extra)}\n" +
             $"daemon alerts: {actual.Count}, analyze: {expected.Count}\n{daemon.Describe()}");
 
-        // Its metrics agree: every frame seen on the capture interface, every detection counted.
-        var metrics = daemon.Metrics();
-        var detections = DaemonProcess.Samples(metrics, "pooldetector_detections_total").Sum(s => s.Value);
-        Assert.True(detections == expected.Count, $"pooldetector_detections_total = {detections}, expected {expected.Count}:\n{metrics}");
+        // Its metrics agree: every replayed frame captured and decoded, none dropped, every detection counted.
+        var metrics = "";
+        double Sum(string name, params (string, string)[] labels) => DaemonProcess.Samples(metrics, name, labels).Sum(s => s.Value);
+        var captureInterface = netns.CaptureInterface;
+        Wait.Until(() =>
+        {
+            metrics = daemon.Metrics();
+            return Sum("pooldetector_packets_total", ("interface", captureInterface), ("stage", "captured")) >= packets &&
+                   Sum("pooldetector_detections_total") >= expected.Count;
+        }, AlertTimeout);
+        Assert.True(Sum("pooldetector_packets_total", ("interface", captureInterface), ("stage", "captured")) == packets,
+            $"pooldetector_packets_total{{interface=\"{captureInterface}\",stage=\"captured\"}} is not the {packets} packets replayed:\n{metrics}");
+        foreach (var stage in new[] { "queue_dropped", "kernel_dropped" })
+        {
+            Assert.True(Sum("pooldetector_packets_total", ("interface", captureInterface), ("stage", stage)) == 0, $"packets {stage}:\n{metrics}");
+        }
+        Assert.True(Sum("pooldetector_engine_packets_total", ("outcome", "decoded")) == packets, $"not every replayed frame decoded:\n{metrics}");
+        Assert.True(Sum("pooldetector_detections_total") == expected.Count, $"pooldetector_detections_total is not {expected.Count}:\n{metrics}");
         Assert.Equal(0, daemon.Stop(TimeSpan.FromSeconds(20)));
         _output.WriteLine($"total {clock.ElapsedMilliseconds} ms");
     }
