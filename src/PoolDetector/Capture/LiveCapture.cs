@@ -14,6 +14,14 @@ namespace PoolDetector.Capture;
 /// engine: a full ring is a drop, counted. An interface that fails to open, goes down or
 /// disappears is logged, counted, and reopened every <see cref="SensorOptions.InterfaceRetrySeconds"/>;
 /// the others keep running.
+/// <para>
+/// A once-a-second monitor does what the blocked read cannot: Linux libpcap does not return
+/// from pcap_next_ex while the link is idle (its poll loop only ends on a packet, an error or
+/// pcap_breakloop), and when an interface is merely taken down it deliberately keeps waiting
+/// for it to come back. So the monitor reads each open interface's operstate and breaks the
+/// read of one that is down, and copies libpcap's counters (pcap_stats), which otherwise would
+/// only be refreshed when a packet arrives.
+/// </para>
 /// </summary>
 internal sealed partial class LiveCapture : IHostedService, IDisposable
 {
@@ -29,8 +37,12 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
     private readonly ILogger<LiveCapture> _logger;
     private readonly ManualResetEventSlim _stopping = new(false);
     private readonly List<Thread> _threads = [];
-    // The device each capture thread has open, so StopAsync can break its blocking read.
+    // The device each capture thread has open, so StopAsync and the monitor can break its
+    // blocking read, its counters, and why the monitor broke the read; guarded by _threads.
     private readonly LibPcapLiveDevice?[] _open;
+    private readonly StatisticsTracker?[] _statistics;
+    private readonly string?[] _downReason;
+    private Timer? _monitor;
 
     public LiveCapture(SensorOptions options, SensorStatus status, FrameHandOff handOff, ISensorMetrics metrics, ILogger<LiveCapture> logger)
     {
@@ -40,6 +52,8 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
         _metrics = metrics;
         _logger = logger;
         _open = new LibPcapLiveDevice?[status.Interfaces.Count];
+        _statistics = new StatisticsTracker?[status.Interfaces.Count];
+        _downReason = new string?[status.Interfaces.Count];
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -55,12 +69,14 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
             _threads.Add(thread);
             thread.Start();
         }
+        _monitor = new Timer(_ => MonitorInterfaces(), null, StatisticsIntervalMs, StatisticsIntervalMs);
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _stopping.Set();
+        _monitor?.Dispose();
         for (var i = 0; i < _open.Length; i++)
         {
             lock (_threads)
@@ -82,12 +98,17 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        _monitor?.Dispose();
+        _stopping.Dispose();
+    }
 
     private void CaptureLoop(int index)
     {
         var status = _status.Interfaces[index];
         var retry = TimeSpan.FromSeconds(_options.InterfaceRetrySeconds);
+        string? lastFailure = null;
         while (!_stopping.IsSet)
         {
             string failure;
@@ -99,9 +120,12 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
                 {
                     lock (_threads)
                     {
+                        _statistics[index] = new StatisticsTracker();
+                        _downReason[index] = null;
                         _open[index] = device;
                     }
                     status.Up = true;
+                    lastFailure = null;
                     Log.InterfaceOpened(_logger, status.Name, linkType, _options.BpfFilter);
                     failure = Pump(device, index, linkType, status);
                 }
@@ -115,7 +139,12 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
                 status.Up = false;
                 lock (_threads)
                 {
+                    if (_open[index] is { } open)
+                    {
+                        _statistics[index]?.CopyFrom(open, status);
+                    }
                     _open[index] = null;
+                    _statistics[index] = null;
                 }
                 device?.Dispose();
             }
@@ -123,9 +152,48 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
             {
                 break;
             }
+            // Every failed attempt is counted; the log says it once per reason, not every retry.
             _metrics.InterfaceFailed(status.Name);
-            Log.InterfaceFailed(_logger, status.Name, failure, _options.InterfaceRetrySeconds);
+            if (failure == lastFailure)
+            {
+                Log.InterfaceStillFailing(_logger, status.Name, failure, _options.InterfaceRetrySeconds);
+            }
+            else
+            {
+                Log.InterfaceFailed(_logger, status.Name, failure, _options.InterfaceRetrySeconds);
+            }
+            lastFailure = failure;
             _stopping.Wait(retry);
+        }
+    }
+
+    /// <summary>
+    /// Once a second, for every open interface: libpcap's counters into its status, and, when
+    /// the interface is down, a break of its read (<see cref="Pump"/> then returns the reason).
+    /// </summary>
+    private void MonitorInterfaces()
+    {
+        if (_stopping.IsSet)
+        {
+            return;
+        }
+        for (var i = 0; i < _open.Length; i++)
+        {
+            var status = _status.Interfaces[i];
+            var down = InterfaceState.DownReason(status.Name);
+            lock (_threads)
+            {
+                if (_open[i] is not { } device)
+                {
+                    continue;
+                }
+                _statistics[i]?.CopyFrom(device, status);
+                if (down is not null && _downReason[i] is null)
+                {
+                    _downReason[i] = down;
+                    LibPcapNative.BreakLoop(device);
+                }
+            }
         }
     }
 
@@ -136,6 +204,12 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
         if (device is null)
         {
             failure = "no such interface (it may have disappeared)";
+            return null;
+        }
+        // libpcap opens an interface that is down, and would then wait for it silently.
+        if (InterfaceState.DownReason(name) is { } down)
+        {
+            failure = down;
             return null;
         }
         var configuration = new DeviceConfiguration
@@ -176,8 +250,6 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
     /// <summary>Reads until the device fails or the service stops; returns why it stopped.</summary>
     private string Pump(LibPcapLiveDevice device, int index, LinkType linkType, InterfaceStatus status)
     {
-        var statistics = new StatisticsTracker();
-        var nextStatistics = Environment.TickCount64 + StatisticsIntervalMs;
         nint header = 0;
         nint data = 0;
         while (!_stopping.IsSet)
@@ -202,19 +274,21 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
             }
             else if (result != Timeout)
             {
-                // -1: an error with libpcap's reason ("The interface went down", "The interface
-                // disappeared"); -2: pcap_breakloop. Either way the device is done.
-                var reason = device.LastError;
+                // -1: an error with libpcap's reason ("The interface disappeared"); -2:
+                // pcap_breakloop, from StopAsync or from the monitor (which says why). Either
+                // way the device is done.
+                string? reason;
+                lock (_threads)
+                {
+                    reason = _downReason[index];
+                }
+                if (string.IsNullOrEmpty(reason))
+                {
+                    reason = device.LastError;
+                }
                 return string.IsNullOrEmpty(reason) ? $"libpcap status {result}" : reason;
             }
-            var now = Environment.TickCount64;
-            if (now >= nextStatistics)
-            {
-                nextStatistics = now + StatisticsIntervalMs;
-                statistics.CopyTo(device.Statistics, status);
-            }
         }
-        statistics.CopyTo(device.Statistics, status);
         return "stopped";
     }
 
@@ -228,8 +302,17 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
         private uint _dropped;
         private uint _interfaceDropped;
 
-        public void CopyTo(ICaptureStatistics? statistics, InterfaceStatus status)
+        public void CopyFrom(LibPcapLiveDevice device, InterfaceStatus status)
         {
+            ICaptureStatistics? statistics;
+            try
+            {
+                statistics = device.Statistics;
+            }
+            catch (PcapException)
+            {
+                return;
+            }
             if (statistics is null)
             {
                 return;
@@ -256,5 +339,8 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
 
         [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Capture thread {Thread} did not stop in time")]
         public static partial void CaptureThreadStuck(ILogger logger, string thread);
+
+        [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "Interface {Interface} still failing: {Reason}; retrying in {RetrySeconds} s")]
+        public static partial void InterfaceStillFailing(ILogger logger, string @interface, string reason, int retrySeconds);
     }
 }

@@ -77,14 +77,27 @@ internal sealed class DaemonProcess : IDisposable
         }
     }
 
-    public static DaemonProcess Start(params string[] args)
+    public static DaemonProcess Start(params string[] args) => Launch("dotnet", [], args);
+
+    /// <summary>
+    /// The daemon inside network namespace <paramref name="netns"/> (<c>ip netns exec</c>, which
+    /// execs dotnet: the process is the daemon itself, and ip also gives it that namespace's /sys).
+    /// </summary>
+    public static DaemonProcess StartInNamespace(string netns, params string[] args) =>
+        Launch("ip", ["netns", "exec", netns, "dotnet"], args);
+
+    private static DaemonProcess Launch(string fileName, string[] prefix, string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var arg in prefix)
+        {
+            start.ArgumentList.Add(arg);
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pooldetector.dll"));
         foreach (var arg in args)
         {
@@ -136,6 +149,8 @@ internal sealed class DaemonProcess : IDisposable
     }
 
     public int? WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout) ? _process.ExitCode : null;
+
+    public bool HasExited => _process.HasExited;
 
     private bool _disposed;
 

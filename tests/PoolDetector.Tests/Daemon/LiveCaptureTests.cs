@@ -94,7 +94,7 @@ public sealed class LiveCaptureTests
         Assert.Equal("stratum-v1", root.GetProperty("mining").GetProperty("dialect").GetString());
     }
 
-    private static List<string> AlertLines(string path)
+    internal static List<string> AlertLines(string path)
     {
         if (!File.Exists(path))
         {
@@ -129,7 +129,7 @@ public sealed class LiveCaptureTests
     }
 
     /// <summary>The TCP payloads of a two-party capture in order, with who sent each (the SYN sender is the client).</summary>
-    private static List<(bool FromClient, byte[] Payload)> ReadExchange(string pcap)
+    internal static List<(bool FromClient, byte[] Payload)> ReadExchange(string pcap)
     {
         Assert.True(CaptureFileReader.TryOpen(pcap, out var reader, out var problem), problem);
         using (reader)
