@@ -5,6 +5,7 @@ using PoolDetector.Core;
 using PoolDetector.Core.Detection;
 using PoolDetector.Core.Rules;
 using PoolDetector.Testing;
+using PoolDetector.Tests.Support;
 
 namespace PoolDetector.Tests.Cli;
 
@@ -42,29 +43,14 @@ internal static class Cli
         return new CliResult(exit, stdout.ToString(), stderr.ToString());
     }
 
-    /// <summary>Runs the built executable as a separate process: <c>dotnet pooldetector.dll ...</c>.</summary>
+    /// <summary>
+    /// Runs the built executable as a separate process, <c>dotnet pooldetector.dll ...</c>,
+    /// killed (and a TimeoutException) if it has not exited within a minute.
+    /// </summary>
     public static CliResult RunProcess(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pooldetector.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill();
-            throw new TimeoutException("pooldetector did not exit within 60 s");
-        }
-        return new CliResult(process.ExitCode, stdout, stderr.Result);
+        using var process = ChildProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "pooldetector.dll"), .. args], TimeSpan.FromSeconds(60));
+        return new CliResult(process.ExitCode, process.Stdout, process.Stderr);
     }
 }
 

@@ -4,6 +4,8 @@ using System.Text.Json;
 using PoolDetector.Testing;
 using Xunit.Abstractions;
 
+using PoolDetector.Tests.Support;
+
 namespace PoolDetector.Tests.EndToEnd;
 
 /// <summary>

@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using PoolDetector.Testing;
 
+using PoolDetector.Tests.Support;
+
 namespace PoolDetector.Tests.EndToEnd;
 
 /// <summary>

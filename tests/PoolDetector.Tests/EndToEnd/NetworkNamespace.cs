@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 
+using PoolDetector.Tests.Support;
+
 namespace PoolDetector.Tests.EndToEnd;
 
 /// <summary>

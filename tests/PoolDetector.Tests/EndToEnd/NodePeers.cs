@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
+using PoolDetector.Tests.Support;
+
 namespace PoolDetector.Tests.EndToEnd;
 
 /// <summary>

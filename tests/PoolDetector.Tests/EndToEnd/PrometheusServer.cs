@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 
+using PoolDetector.Tests.Support;
+
 namespace PoolDetector.Tests.EndToEnd;
 
 /// <summary>One sample of a PromQL instant vector: its labels and value.</summary>

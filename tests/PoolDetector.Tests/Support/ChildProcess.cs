@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace PoolDetector.Tests.EndToEnd;
+namespace PoolDetector.Tests.Support;
 
 /// <summary>
 /// A program the test started: stdout and stderr collected as they come, bounded waits,
