@@ -140,25 +140,11 @@ public sealed partial class InterfaceLossTests(ITestOutputHelper output)
     private static int Mine(NetworkNamespace peer, TcpListener pool, List<(bool FromClient, byte[] Payload)> exchange, string poolAddress)
     {
         using var client = peer.Run(() => new TcpClient(AddressFamily.InterNetwork));
-        client.NoDelay = true;
-        client.ReceiveTimeout = client.SendTimeout = 5000;
+        client.SendTimeout = 5000;
         client.Connect(IPAddress.Parse(poolAddress), PoolPort);
         Assert.True(pool.Server.Poll(TimeSpan.FromSeconds(5), SelectMode.SelectRead), "the pool did not see the connection");
         using var server = pool.AcceptTcpClient();
-        server.NoDelay = true;
-        server.ReceiveTimeout = server.SendTimeout = 5000;
-        var clientStream = client.GetStream();
-        var serverStream = server.GetStream();
-        foreach (var (fromClient, payload) in exchange)
-        {
-            var (sender, receiver) = fromClient ? (clientStream, serverStream) : (serverStream, clientStream);
-            sender.Write(payload);
-            receiver.ReadExactly(new byte[payload.Length]);
-        }
-        var port = ((IPEndPoint)client.Client.LocalEndPoint!).Port;
-        client.Client.Shutdown(SocketShutdown.Both);
-        server.Client.Shutdown(SocketShutdown.Both);
-        return port;
+        return LiveCaptureTests.Play(client, server, exchange);
     }
 
     private static void AssertAlerted(DaemonProcess daemon, DaemonConfig config, int clientPort, string poolAddress, string when)

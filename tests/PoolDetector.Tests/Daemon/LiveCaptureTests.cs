@@ -105,15 +105,20 @@ public sealed class LiveCaptureTests
         return [.. reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries)];
     }
 
-    /// <summary>Plays the exchange over a new connection to <paramref name="listener"/>: each side sends its segments in capture order. Returns the client's port.</summary>
+    /// <summary>Plays the exchange over a new connection to <paramref name="listener"/>. Returns the client's port.</summary>
     private static int Replay(TcpListener listener, List<(bool FromClient, byte[] Payload)> exchange)
     {
         using var client = new TcpClient(AddressFamily.InterNetwork);
-        client.NoDelay = true;
         client.Connect(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
         using var server = listener.AcceptTcpClient();
-        server.NoDelay = true;
-        client.ReceiveTimeout = server.ReceiveTimeout = 5000;
+        return Play(client, server, exchange);
+    }
+
+    /// <summary>Over a connected pair, each side sends its segments in capture order; then both shut down. Returns the client's port.</summary>
+    internal static int Play(TcpClient client, TcpClient server, List<(bool FromClient, byte[] Payload)> exchange)
+    {
+        client.NoDelay = server.NoDelay = true;
+        client.ReceiveTimeout = client.SendTimeout = server.ReceiveTimeout = server.SendTimeout = 5000;
         var clientStream = client.GetStream();
         var serverStream = server.GetStream();
         foreach (var (fromClient, payload) in exchange)
