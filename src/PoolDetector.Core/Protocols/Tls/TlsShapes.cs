@@ -29,9 +29,11 @@ public static class TlsShapes
     }
 
     /// <summary>
-    /// xmrig-proxy's generated self-signed certificate as issue 4 describes it: subject and
-    /// issuer CN=localhost, serial number 1, valid for about ten years. The validity window
-    /// allows for leap days and for generators that count 3650 days rather than calendar years.
+    /// The certificate XMRig's shared TLS code generates when none is configured
+    /// (src/base/net/tls/TlsGen.cpp in xmrig, also built into xmrig-proxy): subject and
+    /// issuer are the single name CN=localhost (the default when no "gen" name is given),
+    /// serial number 1, notBefore now and notAfter now + 315360000 s (exactly 3650 days).
+    /// A day of slack either side allows for clocks and rounding, not for other generators.
     /// </summary>
     public static bool IsXmrigProxyCertificate(TlsCertificateInfo certificate)
     {
@@ -39,8 +41,8 @@ public static class TlsShapes
             && string.Equals(certificate.SubjectCommonName, "localhost", StringComparison.OrdinalIgnoreCase)
             && string.Equals(certificate.IssuerCommonName, "localhost", StringComparison.OrdinalIgnoreCase)
             && IsSerialOne(certificate.SerialNumberHex)
-            && certificate.Validity >= TimeSpan.FromDays(3640)
-            && certificate.Validity <= TimeSpan.FromDays(3660);
+            && certificate.Validity >= TimeSpan.FromDays(3649)
+            && certificate.Validity <= TimeSpan.FromDays(3651);
     }
 
     private static bool IsSerialOne(string hex)

@@ -38,6 +38,7 @@ public class TlsCertificateTests
     [Fact]
     public void Xmrig_proxy_style_certificate_matches()
     {
+        // TlsGen.cpp: serial 1, notAfter = notBefore + 315360000 s, CN=localhost, issuer = subject.
         var der = SelfSigned("CN=localhost", serial: [0x01], TimeSpan.FromDays(3650));
         var hello = ParseFlight(der);
         Assert.NotNull(hello.Certificate);
@@ -51,6 +52,7 @@ public class TlsCertificateTests
     [InlineData("CN=pool.example.com", new byte[] { 0x01 }, 3650)] // wrong name
     [InlineData("CN=localhost", new byte[] { 0x5a, 0x17, 0x33, 0x02 }, 3650)] // random serial
     [InlineData("CN=localhost", new byte[] { 0x01 }, 365)] // one year
+    [InlineData("CN=localhost", new byte[] { 0x01 }, 3660)] // ten calendar years and more: not TlsGen's 315360000 s
     [InlineData("CN=www.example.org", new byte[] { 0x3c, 0x11, 0x07, 0x9a, 0x45 }, 90)] // an ordinary certificate
     public void Other_certificates_do_not_match(string subject, byte[] serial, int days)
     {

@@ -14,7 +14,7 @@ public class TlsHandshakeParserTests
 
     public static TheoryData<string> AllCaptures => new()
     {
-        TlsCaptures.FirefoxClientHello, TlsCaptures.CurlClientHello, TlsCaptures.ChromeEchClientHello,
+        TlsCaptures.FirefoxClientHello, TlsCaptures.CurlClientHello, TlsCaptures.ChromeEchClientHello, TlsCaptures.HugeClientHello,
         TlsCaptures.FirefoxServerFlight, TlsCaptures.CurlServerFlight, TlsCaptures.ChromeEchServerFlight,
     };
 
@@ -53,6 +53,30 @@ public class TlsHandshakeParserTests
         int[] cuts = [3, 200, bytes.Length];
         var statuses = cuts.Select(c => TlsHandshakeParser.ParseClientHello(bytes.AsSpan(0, c), out _)).ToArray();
         Assert.Equal([TlsParseStatus.NeedMore, TlsParseStatus.NeedMore, TlsParseStatus.Complete], statuses);
+    }
+
+    [Fact]
+    public void Real_eleven_kilobyte_hello_in_twelve_captured_segments()
+    {
+        var bytes = Convert.FromHexString(TlsCaptures.HugeClientHello);
+        var end = 0;
+        TlsClientHello? hello = null;
+        foreach (var segment in TlsCaptures.HugeClientHelloSegments)
+        {
+            end += segment;
+            var status = TlsHandshakeParser.ParseClientHello(bytes.AsSpan(0, end), out hello);
+            Assert.Equal(end == bytes.Length ? TlsParseStatus.Complete : TlsParseStatus.NeedMore, status);
+        }
+
+        Assert.NotNull(hello);
+        Assert.Null(hello.ServerName);
+        Assert.Equal(["h2", "http/1.1"], hello.AlpnProtocols);
+        // tshark 4.0.17's tls.handshake.ja3 for this packet.
+        Assert.Equal("66d6080b942b0b593896bf729f3fd326", TlsFingerprints.Ja3(hello));
+        // Spec-derived (see TlsFingerprintTests.Ja4_of_real_hellos): no SNI gives 'i'.
+        Assert.Equal("t13i1811h2_f71e3e15ae0d_5c3a8cf9b2bc", TlsFingerprints.Ja4(hello));
+        // No SNI but ALPN: ordinary software, not XMRig's default shape.
+        Assert.False(TlsShapes.IsXmrigDefaultShape(hello));
     }
 
     [Fact]
