@@ -81,6 +81,11 @@ public static class Verdict
         _ => null,
     };
 
+    /// <summary>The category a dialect's detections carry: the node dialects are crypto-node, every other one mining.</summary>
+    public static DetectionCategory CategoryOf(string dialect) => dialect is "bitcoin-p2p" or "monero-levin" or "nano-node"
+        ? DetectionCategory.CryptoNode
+        : DetectionCategory.Mining;
+
     /// <summary>
     /// Node traffic: one direction opening with a node header is medium, the peer answering
     /// with the same protocol and network is high. Never mining, whatever the port.
