@@ -75,6 +75,12 @@ public sealed class Detector : IFlowConsumer
         {
             inspection.Framing = DecideFraming(payload, direction);
         }
+        if (inspection.BytesInspected[d] == 0)
+        {
+            // Node P2P headers are binary and fixed: only a direction's first bytes are looked
+            // at (first-byte reject), alongside the framers, which abandon binary directions.
+            inspection.Node.OnFirstPayload(d, payload, timestampMicros);
+        }
         var evidence = inspection.Evidence;
         var context = inspection.Context!;
         var scoring = context.Rules.Scoring;
@@ -94,6 +100,10 @@ public sealed class Detector : IFlowConsumer
             evidence.ThresholdReachedMicros = timestampMicros;
         }
         if (_reporting == DetectionReporting.OnVerdict && !inspection.Reported && ReadyToReport(evidence, scoring, timestampMicros))
+        {
+            Report(flow, inspection, flowEnded: false);
+        }
+        else if (_reporting == DetectionReporting.OnVerdict && !inspection.Reported && evidence.Score == 0 && inspection.Node.Confirmed)
         {
             Report(flow, inspection, flowEnded: false);
         }

@@ -1,6 +1,7 @@
 using PoolDetector.Core.Protocols;
 using PoolDetector.Core.Protocols.Http;
 using PoolDetector.Core.Protocols.JsonRpc;
+using PoolDetector.Core.Protocols.NodeP2p;
 using PoolDetector.Core.Protocols.Stratum;
 
 namespace PoolDetector.Core.Detection;
@@ -28,6 +29,8 @@ public sealed class FlowInspection
     public readonly LineState[] Lines = [new(), new()];
     public readonly HttpState[] Http = [new(), new()];
     public PendingRequests Pending;
+    /// <summary>Node P2P headers seen at the start of each direction (crypto-node, never mining).</summary>
+    public readonly NodeP2pState Node = new();
     public readonly long[] BytesInspected = new long[2];
 
     public bool DirectionAbandoned(int direction) => Framing switch
@@ -49,6 +52,7 @@ public sealed class FlowInspection
         Http[0].Reset();
         Http[1].Reset();
         Pending.Clear();
+        Node.Reset();
         BytesInspected[0] = 0;
         BytesInspected[1] = 0;
     }

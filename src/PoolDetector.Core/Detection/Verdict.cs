@@ -1,5 +1,7 @@
 using PoolDetector.Core.Flows;
+using System.Globalization;
 using PoolDetector.Core.Protocols;
+using PoolDetector.Core.Protocols.NodeP2p;
 using PoolDetector.Core.Rules;
 
 namespace PoolDetector.Core.Detection;
@@ -7,11 +9,17 @@ namespace PoolDetector.Core.Detection;
 /// <summary>Turns a flow's evidence into a detection, or none (DESIGN.md: confidence and categories).</summary>
 public static class Verdict
 {
+    /// <summary>Mining evidence, if any reaches the thresholds, wins; otherwise node P2P traffic is reported as <c>crypto-node</c>.</summary>
     public static MiningDetection? Judge(Flow flow, FlowInspection inspection, RuleSet rules)
     {
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(inspection);
         ArgumentNullException.ThrowIfNull(rules);
+        return JudgeMining(flow, inspection, rules) ?? JudgeNode(flow, inspection, rules);
+    }
+
+    private static MiningDetection? JudgeMining(Flow flow, FlowInspection inspection, RuleSet rules)
+    {
         var evidence = inspection.Evidence;
         var scoring = rules.Scoring;
         if (evidence.Score < scoring.MediumThreshold)
@@ -62,6 +70,107 @@ public static class Verdict
             BytesToServer = reversed ? flow.BytesToClient : flow.BytesToServer,
             BytesToClient = reversed ? flow.BytesToServer : flow.BytesToClient,
         };
+    }
+
+    /// <summary>The rules' dialect id each node protocol reports under (rules/dialects.yml).</summary>
+    public static string? NodeDialect(NodeProtocol protocol) => protocol switch
+    {
+        NodeProtocol.Bitcoin => "bitcoin-p2p",
+        NodeProtocol.Levin => "monero-levin",
+        NodeProtocol.Nano => "nano-node",
+        _ => null,
+    };
+
+    /// <summary>The category a dialect's detections carry: the node dialects are crypto-node, every other one mining.</summary>
+    public static DetectionCategory CategoryOf(string dialect) => dialect is "bitcoin-p2p" or "monero-levin" or "nano-node"
+        ? DetectionCategory.CryptoNode
+        : DetectionCategory.Mining;
+
+    /// <summary>
+    /// Node traffic: one direction opening with a node header is medium, the peer answering
+    /// with the same protocol and network is high. Never mining, whatever the port.
+    /// </summary>
+    private static MiningDetection? JudgeNode(Flow flow, FlowInspection inspection, RuleSet rules)
+    {
+        var node = inspection.Node;
+        var id = NodeDialect(node.Protocol);
+        if (id is null || !rules.DialectsById.TryGetValue(id, out var dialect))
+        {
+            // An operator's rules without the node dialects: node traffic is not reported.
+            return null;
+        }
+        var vlans = flow.OuterVlan == 0 ? Array.Empty<ushort>()
+            : flow.InnerVlan == 0 ? [flow.OuterVlan] : [flow.OuterVlan, flow.InnerVlan];
+        return new MiningDetection
+        {
+            FlowId = flow.Id,
+            TimestampMicros = node.FirstSeenMicros != 0 ? node.FirstSeenMicros : flow.LastSeenMicros,
+            MinerAddress = flow.ClientAddress,
+            MinerPort = flow.ClientPort,
+            PoolAddress = flow.ServerAddress,
+            PoolPort = flow.ServerPort,
+            Transport = flow.Transport,
+            Vlans = vlans,
+            AppProtocol = dialect.AppProtocol,
+            Category = DetectionCategory.CryptoNode,
+            Dialect = dialect.Id,
+            Confidence = node.Confirmed ? Confidence.High : Confidence.Medium,
+            Evidence = DescribeNode(node),
+            SignatureId = dialect.SignatureId,
+            SignatureRevision = dialect.Revision,
+            Signature = dialect.Signature,
+            Severity = dialect.Severity,
+            FirstSeenMicros = flow.FirstSeenMicros,
+            LastSeenMicros = flow.LastSeenMicros,
+            PacketsToServer = flow.PacketsToServer,
+            PacketsToClient = flow.PacketsToClient,
+            BytesToServer = flow.BytesToServer,
+            BytesToClient = flow.BytesToClient,
+        };
+    }
+
+    /// <summary>The node evidence as it reads in the event: <c>bitcoin-magic:f9beb4d9</c>, <c>bitcoin-command:version</c>, <c>levin-signature</c>, ...</summary>
+    public static string[] DescribeNode(NodeP2pState node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var items = new List<string>(6);
+        for (var d = 0; d < 2; d++)
+        {
+            ref readonly var message = ref node.Direction(d);
+            var texts = message.Protocol switch
+            {
+                NodeProtocol.Bitcoin => new[]
+                {
+                    "bitcoin-magic:" + message.Magic.ToString("x8", CultureInfo.InvariantCulture),
+                    "bitcoin-network:" + NodeP2pInspector.BitcoinNetwork(message.Magic),
+                    "bitcoin-command:" + message.BitcoinCommandText(),
+                },
+                NodeProtocol.Levin => new[]
+                {
+                    "levin-signature",
+                    "levin-command:" + message.Command.ToString(CultureInfo.InvariantCulture),
+                },
+                NodeProtocol.Nano => new[]
+                {
+                    "nano-magic:R" + (char)message.Magic,
+                    "nano-network:" + NodeP2pInspector.NanoNetwork(message.Magic),
+                    "nano-message:" + NodeP2pInspector.NanoMessageType(message.Command),
+                },
+                _ => [],
+            };
+            foreach (var text in texts)
+            {
+                if (!items.Contains(text))
+                {
+                    items.Add(text);
+                }
+            }
+        }
+        if (node.Confirmed)
+        {
+            items.Add("peer-answered");
+        }
+        return [.. items];
     }
 
     /// <summary>

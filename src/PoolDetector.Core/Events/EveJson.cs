@@ -17,6 +17,12 @@ public static class EveJson
     public const string AlertCategory = "Crypto Currency Mining Activity Detected";
 
     /// <summary>
+    /// Suricata's classtype text for <c>policy-violation</c>, the class Emerging Threats files
+    /// its Bitcoin/Monero node rules under: node traffic is not mining.
+    /// </summary>
+    public const string NodeAlertCategory = "Potential Corporate Privacy Violation";
+
+    /// <summary>
     /// Traffic-derived strings (worker names, user agents, host names) can contain anything;
     /// the default encoder escapes every control and non-ASCII character, so an event is
     /// always one line of plain ASCII that no log pipeline or terminal can misread.
@@ -61,7 +67,7 @@ public static class EveJson
         writer.WriteNumber("signature_id"u8, d.SignatureId);
         writer.WriteNumber("rev"u8, d.SignatureRevision);
         writer.WriteString("signature"u8, d.Signature);
-        writer.WriteString("category"u8, AlertCategory);
+        writer.WriteString("category"u8, d.Category == DetectionCategory.CryptoNode ? NodeAlertCategory : AlertCategory);
         writer.WriteNumber("severity"u8, d.Severity);
         writer.WriteEndObject();
 

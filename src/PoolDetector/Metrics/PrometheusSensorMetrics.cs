@@ -244,7 +244,7 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
             {
                 foreach (var confidence in Confidences)
                 {
-                    _detections.WithLabels(Categories[(int)DetectionCategory.Mining], dialect.Id, confidence);
+                    _detections.WithLabels(Categories[(int)Verdict.CategoryOf(dialect.Id)], dialect.Id, confidence);
                 }
                 for (var direction = 0; direction < Directions.Length; direction++)
                 {

@@ -89,7 +89,7 @@ public class SharedCorpusTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Nothing_in_benign_captures_is_flagged()
+    public void Nothing_in_benign_captures_is_flagged_as_mining_or_pool_contact()
     {
         var shared = RepositoryPaths.SharedPcaps;
         if (shared is null)
@@ -98,16 +98,50 @@ public class SharedCorpusTests(ITestOutputHelper output)
             return;
         }
         var flagged = new List<string>();
+        var nodes = new List<string>();
         var files = Directory.GetFiles(Path.Combine(shared, "benign")).Where(f => f.EndsWith(".pcap", StringComparison.Ordinal) || f.EndsWith(".pcapng", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
         foreach (var file in files)
         {
             foreach (var d in CaptureRunner.Run(file))
             {
-                flagged.Add($"{Path.GetFileName(file)} {CaptureRunner.Pair(d)} {d.Category.ToWireName()} {d.Dialect} [{string.Join(",", d.Evidence)}]");
+                (d.Category == DetectionCategory.CryptoNode ? nodes : flagged).Add($"{Path.GetFileName(file)} {CaptureRunner.Pair(d)} {d.Category.ToWireName()} {d.Dialect} [{string.Join(",", d.Evidence)}]");
             }
         }
-        output.WriteLine($"benign captures: {files.Count}; flagged flows: {flagged.Count}");
+        output.WriteLine($"benign captures: {files.Count}; flagged flows: {flagged.Count}; crypto-node flows: {nodes.Count}");
+        foreach (var node in nodes)
+        {
+            // The scorer allows node traffic in benign captures (it is not mining); shown, not failed.
+            output.WriteLine("crypto-node in benign: " + node);
+        }
         Assert.True(files.Count > 100);
         Assert.Empty(flagged);
+    }
+
+    [Fact]
+    public void Every_node_flow_is_crypto_node_and_never_mining()
+    {
+        var shared = RepositoryPaths.SharedPcaps;
+        if (shared is null)
+        {
+            output.WriteLine("SKIPPED: ../shared/pcaps is absent (a user's own checkout); nothing to compare with.");
+            return;
+        }
+        var truth = ReadTruth(shared).Where(t => t.Label == "crypto-p2p").ToList();
+        var problems = new List<string>();
+        foreach (var file in truth.Select(t => t.File).Distinct())
+        {
+            var detections = CaptureRunner.Run(Path.Combine(shared, "real", file));
+            foreach (var row in truth.Where(t => t.File == file))
+            {
+                var found = detections.Where(d => CaptureRunner.Pair(d) == row.Pair).ToList();
+                output.WriteLine($"{file} {row.Pair}: {string.Join("; ", found.Select(d => $"{d.Category.ToWireName()} {d.Dialect} {d.Confidence.ToWireName()} [{string.Join(",", d.Evidence)}]"))}");
+                if (found.Count == 0 || found.Any(d => d.Category != DetectionCategory.CryptoNode))
+                {
+                    problems.Add($"{file} {row.Pair} ({row.Variant})");
+                }
+            }
+        }
+        Assert.True(truth.Count >= 6, "the ground truth should list the six node flows");
+        Assert.Empty(problems);
     }
 }

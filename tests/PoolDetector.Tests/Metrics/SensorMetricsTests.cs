@@ -141,7 +141,7 @@ public partial class SensorMetricsTests
         {
             foreach (var confidence in new[] { "low", "medium", "high" })
             {
-                Assert.Equal(0, scrape[$"pooldetector_detections_total{{category=\"mining\",dialect=\"{dialect.Id}\",confidence=\"{confidence}\"}}"]);
+                Assert.Equal(0, scrape[$"pooldetector_detections_total{{category=\"{Verdict.CategoryOf(dialect.Id).ToWireName()}\",dialect=\"{dialect.Id}\",confidence=\"{confidence}\"}}"]);
             }
             Assert.Equal(0, scrape[$"pooldetector_stratum_messages_total{{dialect=\"{dialect.Id}\",direction=\"client\"}}"]);
             Assert.Equal(0, scrape[$"pooldetector_stratum_messages_total{{dialect=\"{dialect.Id}\",direction=\"server\"}}"]);
