@@ -133,6 +133,19 @@ public class PoolIntelTests
     }
 
     [Fact]
+    public void Zeek_intel_files_load_as_written()
+    {
+        var intel = LoadClean("zeek.tsv",
+            "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\n" +
+            "zeek.example.com\tIntel::DOMAIN\t-\t-\n" +
+            "198.51.100.0/24\tIntel::SUBNET\tfeed\tpool; hosted\n");
+        Assert.True(intel.Domains.TryMatch("a.zeek.example.com", out var m));
+        Assert.Equal(("zeek", "pool", true), (m.Entry.Source, m.Entry.Kind, m.Entry.IsStrong));
+        Assert.True(intel.Addresses.TryMatch(IpAddress.Parse("198.51.100.1"), 0, out m));
+        Assert.Equal(("198.51.100.0/24", "feed", "pool; hosted"), (m.Indicator, m.Entry.Source, m.Entry.Description));
+    }
+
+    [Fact]
     public void Addresses_match_longest_prefix_and_ports()
     {
         var intel = LoadClean("mine.tsv", Fields +
