@@ -46,7 +46,7 @@ public sealed class Detector : IFlowConsumer
     {
         ArgumentNullException.ThrowIfNull(rules);
         Counters.EnsureDialects(rules.Dialects.Count);
-        _context = new InspectionContext(rules, Counters);
+        _context = new InspectionContext(rules, Counters, _context.Buffers);
     }
 
     public void OnFlowStarted(Flow flow, long timestampMicros)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using PoolDetector.Core.Protocols;
 using PoolDetector.Core.Protocols.Http;
 using PoolDetector.Core.Protocols.JsonRpc;
@@ -12,15 +13,29 @@ namespace PoolDetector.Core.Detection;
 /// </summary>
 public sealed class InspectionContext
 {
-    public InspectionContext(RuleSet rules, InspectionCounters counters)
+    /// <summary>Largest buffer the inspection pool keeps (a longer line limit in the rules is served unpooled).</summary>
+    private const int MaxPooledBuffer = 1024 * 1024;
+
+    public InspectionContext(RuleSet rules, InspectionCounters counters, ArrayPool<byte>? buffers = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(counters);
         Rules = rules;
+        Buffers = buffers ?? CreateBufferPool();
         Evaluator = new MiningMessageEvaluator(rules, counters);
-        Stratum = new StratumInspector(Evaluator, counters);
-        Http = new HttpInspector(Evaluator, counters);
+        Stratum = new StratumInspector(Evaluator, counters, Buffers);
+        Http = new HttpInspector(Evaluator, counters, Buffers);
     }
+
+    /// <summary>
+    /// A pool of the engine's own for partial lines and HTTP messages. ArrayPool.Shared
+    /// trims itself when the process is under memory pressure, and the next rent then
+    /// allocates on the packet path; a pool the engine owns keeps what it was given.
+    /// </summary>
+    public static ArrayPool<byte> CreateBufferPool() => ArrayPool<byte>.Create(MaxPooledBuffer, maxArraysPerBucket: 256);
+
+    /// <summary>Buffers for framing, shared by every context of one detector (open flows keep theirs across a reload).</summary>
+    public ArrayPool<byte> Buffers { get; }
 
     public RuleSet Rules { get; }
     public MiningMessageEvaluator Evaluator { get; }

@@ -26,12 +26,17 @@ public sealed class HttpInspector
     private readonly byte[][] _headerNames;
     private readonly int[] _headerDialects;
 
-    public HttpInspector(MiningMessageEvaluator evaluator, InspectionCounters counters)
+    private readonly ArrayPool<byte> _buffers;
+
+    /// <param name="buffers">Where heads and bodies are kept: the engine's own pool (see <see cref="Stratum.StratumInspector"/>).</param>
+    public HttpInspector(MiningMessageEvaluator evaluator, InspectionCounters counters, ArrayPool<byte> buffers)
     {
         ArgumentNullException.ThrowIfNull(evaluator);
         ArgumentNullException.ThrowIfNull(counters);
+        ArgumentNullException.ThrowIfNull(buffers);
         _evaluator = evaluator;
         _counters = counters;
+        _buffers = buffers;
         _headers = [.. evaluator.Rules.Headers];
         _headerNames = Array.ConvertAll(_headers, h => System.Text.Encoding.ASCII.GetBytes(h.Name.ToLowerInvariant()));
         _headerDialects = Array.ConvertAll(_headers, h => evaluator.Rules.IndexOfDialect(h.Dialect));
@@ -214,18 +219,19 @@ public sealed class HttpInspector
         _counters.DirectionsAbandoned++;
     }
 
-    private static void Append(HttpState state, ReadOnlySpan<byte> data)
+    private void Append(HttpState state, ReadOnlySpan<byte> data)
     {
         var needed = state.Length + data.Length;
         if (state.Buffer is null || state.Buffer.Length < needed)
         {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, 2048));
+            var bigger = _buffers.Rent(Math.Max(needed, 2048));
             if (state.Buffer is not null)
             {
                 state.Buffer.AsSpan(0, state.Length).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(state.Buffer);
+                state.Pool!.Return(state.Buffer);
             }
             state.Buffer = bigger;
+            state.Pool = _buffers;
         }
         data.CopyTo(state.Buffer.AsSpan(state.Length));
         state.Length = needed;
@@ -282,13 +288,15 @@ public sealed class HttpState
     public bool BodyCut;
     public long BodyRemaining;
     public byte[]? Buffer;
+    /// <summary>The pool <see cref="Buffer"/> came from.</summary>
+    public ArrayPool<byte>? Pool;
     public int Length;
 
     public void Release()
     {
         if (Buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(Buffer);
+            Pool!.Return(Buffer);
             Buffer = null;
         }
         Length = 0;

@@ -18,12 +18,20 @@ public sealed class StratumInspector
     /// <summary>Lines that are not JSON objects before a direction is given up (no good line seen yet).</summary>
     public const int MaxBadLinesBeforeGivingUp = 4;
 
-    public StratumInspector(MiningMessageEvaluator evaluator, InspectionCounters counters)
+    private readonly ArrayPool<byte> _buffers;
+
+    /// <param name="buffers">
+    /// Where partial lines are kept: the engine's own pool, not ArrayPool.Shared, which
+    /// trims itself under memory pressure and would then allocate on the packet path.
+    /// </param>
+    public StratumInspector(MiningMessageEvaluator evaluator, InspectionCounters counters, ArrayPool<byte> buffers)
     {
         ArgumentNullException.ThrowIfNull(evaluator);
         ArgumentNullException.ThrowIfNull(counters);
+        ArgumentNullException.ThrowIfNull(buffers);
         _evaluator = evaluator;
         _counters = counters;
+        _buffers = buffers;
         _maxLineBytes = evaluator.Rules.Scoring.MaxLineBytes;
     }
 
@@ -167,13 +175,14 @@ public sealed class StratumInspector
         }
         if (state.Partial is null || state.Partial.Length < needed)
         {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(needed, 1024) * 2, _maxLineBytes));
+            var bigger = _buffers.Rent(Math.Min(Math.Max(needed, 1024) * 2, _maxLineBytes));
             if (state.Partial is not null)
             {
                 state.Partial.AsSpan(0, state.PartialLength).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(state.Partial);
+                state.Pool!.Return(state.Partial);
             }
             state.Partial = bigger;
+            state.Pool = _buffers;
         }
         data.CopyTo(state.Partial.AsSpan(state.PartialLength));
         state.PartialLength = needed;
@@ -193,6 +202,8 @@ public sealed class LineState
     /// <summary>Skipping to the next newline (mid-session start, after a gap, or an overlong line).</summary>
     public bool Discarding;
     public byte[]? Partial;
+    /// <summary>The pool <see cref="Partial"/> came from.</summary>
+    public ArrayPool<byte>? Pool;
     public int PartialLength;
     public int GoodLines;
     public int BadLines;
@@ -201,7 +212,7 @@ public sealed class LineState
     {
         if (Partial is not null)
         {
-            ArrayPool<byte>.Shared.Return(Partial);
+            Pool!.Return(Partial);
             Partial = null;
         }
         PartialLength = 0;
