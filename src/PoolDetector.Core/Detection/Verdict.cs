@@ -1,5 +1,5 @@
-using PoolDetector.Core.Flows;
 using System.Globalization;
+using PoolDetector.Core.Flows;
 using PoolDetector.Core.Protocols;
 using PoolDetector.Core.Protocols.NodeP2p;
 using PoolDetector.Core.Rules;
@@ -35,8 +35,7 @@ public static class Verdict
         var confidence = evidence.Score >= scoring.HighThreshold ? Confidence.High : Confidence.Medium;
         // Orientation came from ports when the SYN was missed; the protocol itself says who mines.
         var reversed = evidence.ReversedWeight > evidence.OrientedWeight;
-        var vlans = flow.OuterVlan == 0 ? Array.Empty<ushort>()
-            : flow.InnerVlan == 0 ? [flow.OuterVlan] : [flow.OuterVlan, flow.InnerVlan];
+        var vlans = VlansOf(flow);
 
         return new MiningDetection
         {
@@ -72,6 +71,10 @@ public static class Verdict
         };
     }
 
+    /// <summary>The flow's VLAN ids, outermost first, as the event lists them.</summary>
+    private static ushort[] VlansOf(Flow flow) =>
+        flow.OuterVlan == 0 ? [] : flow.InnerVlan == 0 ? [flow.OuterVlan] : [flow.OuterVlan, flow.InnerVlan];
+
     /// <summary>The rules' dialect id each node protocol reports under (rules/dialects.yml).</summary>
     public static string? NodeDialect(NodeProtocol protocol) => protocol switch
     {
@@ -99,8 +102,7 @@ public static class Verdict
             // An operator's rules without the node dialects: node traffic is not reported.
             return null;
         }
-        var vlans = flow.OuterVlan == 0 ? Array.Empty<ushort>()
-            : flow.InnerVlan == 0 ? [flow.OuterVlan] : [flow.OuterVlan, flow.InnerVlan];
+        var vlans = VlansOf(flow);
         return new MiningDetection
         {
             FlowId = flow.Id,
