@@ -213,7 +213,7 @@ public class StratumInspectorTests
         for (var i = 0; i < 160; i++)
         {
             h.LinesBytes(FlowDirection.ClientToServer, chunk);
-            Assert.True((h.LineState(FlowDirection.ClientToServer).Partial?.Length ?? 0) <= InspectorHarness.Rules.Scoring.MaxLineBytes);
+            Assert.True(h.LineState(FlowDirection.ClientToServer).Partial.Capacity <= InspectorHarness.Rules.Scoring.MaxLineBytes);
         }
         h.Client("\"]}\n{\"id\":2,\"method\":\"mining.subscribe\",\"params\":[]}\n");
         Assert.Equal(1, h.Counters.LinesTooLong);

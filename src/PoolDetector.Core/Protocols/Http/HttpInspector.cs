@@ -59,7 +59,7 @@ public sealed class HttpInspector
             if (state.InBody)
             {
                 var take = (int)Math.Min(state.BodyRemaining, data.Length);
-                var keep = Math.Min(take, MaxBodyBytes - state.Length);
+                var keep = Math.Min(take, MaxBodyBytes - state.Buffer.Length);
                 if (keep > 0)
                 {
                     Append(state, data[..keep]);
@@ -75,14 +75,14 @@ public sealed class HttpInspector
             }
 
             // Collecting the head: up to the blank line.
-            var before = state.Length;
-            var room = MaxHeadBytes - state.Length;
+            var before = state.Buffer.Length;
+            var room = MaxHeadBytes - state.Buffer.Length;
             var chunk = data[..Math.Min(data.Length, room)];
             Append(state, chunk);
-            var end = state.Buffer!.AsSpan(0, state.Length).IndexOf("\r\n\r\n"u8);
+            var end = state.Buffer.Span.IndexOf("\r\n\r\n"u8);
             if (end < 0)
             {
-                if (state.Length >= MaxHeadBytes)
+                if (state.Buffer.Length >= MaxHeadBytes)
                 {
                     _counters.HttpMalformed++;
                     Abandon(state);
@@ -92,7 +92,7 @@ public sealed class HttpInspector
             var headLength = end + 4;
             var consumed = headLength - before;
             data = data[consumed..];
-            if (!OnHead(state, state.Buffer.AsSpan(0, headLength), direction, evidence))
+            if (!OnHead(state, state.Buffer.Span[..headLength], direction, evidence))
             {
                 _counters.HttpMalformed++;
                 Abandon(state);
@@ -202,7 +202,7 @@ public sealed class HttpInspector
     private void OnBody(HttpState state, FlowDirection direction, FlowEvidence evidence, ref PendingRequests pending)
     {
         state.InBody = false;
-        var body = state.Buffer is null ? default : state.Buffer.AsSpan(0, state.Length);
+        var body = state.Buffer.Span;
         var message = default(JsonRpcMessage);
         if (JsonRpcScanner.Scan(body, ref message, isFinalBlock: !state.BodyCut) == JsonScanResult.Ok)
         {
@@ -219,23 +219,8 @@ public sealed class HttpInspector
         _counters.DirectionsAbandoned++;
     }
 
-    private void Append(HttpState state, ReadOnlySpan<byte> data)
-    {
-        var needed = state.Length + data.Length;
-        if (state.Buffer is null || state.Buffer.Length < needed)
-        {
-            var bigger = _buffers.Rent(Math.Max(needed, 2048));
-            if (state.Buffer is not null)
-            {
-                state.Buffer.AsSpan(0, state.Length).CopyTo(bigger);
-                state.Pool!.Return(state.Buffer);
-            }
-            state.Buffer = bigger;
-            state.Pool = _buffers;
-        }
-        data.CopyTo(state.Buffer.AsSpan(state.Length));
-        state.Length = needed;
-    }
+    private void Append(HttpState state, ReadOnlySpan<byte> data) =>
+        state.Buffer.Append(_buffers, data, minimumRent: 2048, maximumRent: MaxHeadBytes + MaxBodyBytes);
 
     /// <summary>The user of an <c>Authorization: Basic</c> header, or null.</summary>
     private static string? BasicUser(ReadOnlySpan<byte> value)
@@ -287,20 +272,10 @@ public sealed class HttpState
     public bool InBody;
     public bool BodyCut;
     public long BodyRemaining;
-    public byte[]? Buffer;
-    /// <summary>The pool <see cref="Buffer"/> came from.</summary>
-    public ArrayPool<byte>? Pool;
-    public int Length;
+    /// <summary>The head being collected, then the body (up to <see cref="HttpInspector.MaxBodyBytes"/>).</summary>
+    public readonly PooledBuffer Buffer = new();
 
-    public void Release()
-    {
-        if (Buffer is not null)
-        {
-            Pool!.Return(Buffer);
-            Buffer = null;
-        }
-        Length = 0;
-    }
+    public void Release() => Buffer.Release();
 
     public void Reset()
     {

@@ -89,7 +89,7 @@ public sealed class StratumInspector
                 Append(state, data);
                 return;
             }
-            if (state.PartialLength > 0)
+            if (state.Partial.Length > 0)
             {
                 if (!Append(state, data[..newline]))
                 {
@@ -98,7 +98,7 @@ public sealed class StratumInspector
                     data = data[(newline + 1)..];
                     continue;
                 }
-                OnLine(state, state.Partial.AsSpan(0, state.PartialLength), direction, evidence, ref pending);
+                OnLine(state, state.Partial.Span, direction, evidence, ref pending);
                 // Back to the pool at once: most lines fit in one segment, so thousands of
                 // idle flows should not each hold a buffer.
                 state.Release();
@@ -119,7 +119,7 @@ public sealed class StratumInspector
     public static void OnGap(LineState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        state.PartialLength = 0;
+        state.Partial.Release();
         state.Discarding = state.Started;
     }
 
@@ -165,27 +165,14 @@ public sealed class StratumInspector
     /// <summary>Appends to the partial line; false (and the line dropped) past the maximum length.</summary>
     private bool Append(LineState state, ReadOnlySpan<byte> data)
     {
-        var needed = state.PartialLength + data.Length;
-        if (needed > _maxLineBytes)
+        if (state.Partial.Length + data.Length > _maxLineBytes)
         {
             _counters.LinesTooLong++;
-            state.PartialLength = 0;
+            state.Partial.Release();
             state.Discarding = true;
             return false;
         }
-        if (state.Partial is null || state.Partial.Length < needed)
-        {
-            var bigger = _buffers.Rent(Math.Min(Math.Max(needed, 1024) * 2, _maxLineBytes));
-            if (state.Partial is not null)
-            {
-                state.Partial.AsSpan(0, state.PartialLength).CopyTo(bigger);
-                state.Pool!.Return(state.Partial);
-            }
-            state.Partial = bigger;
-            state.Pool = _buffers;
-        }
-        data.CopyTo(state.Partial.AsSpan(state.PartialLength));
-        state.PartialLength = needed;
+        state.Partial.Append(_buffers, data, minimumRent: 2048, maximumRent: _maxLineBytes);
         return true;
     }
 
@@ -201,22 +188,12 @@ public sealed class LineState
     public bool Abandoned;
     /// <summary>Skipping to the next newline (mid-session start, after a gap, or an overlong line).</summary>
     public bool Discarding;
-    public byte[]? Partial;
-    /// <summary>The pool <see cref="Partial"/> came from.</summary>
-    public ArrayPool<byte>? Pool;
-    public int PartialLength;
+    /// <summary>The start of a line whose newline has not arrived yet.</summary>
+    public readonly PooledBuffer Partial = new();
     public int GoodLines;
     public int BadLines;
 
-    public void Release()
-    {
-        if (Partial is not null)
-        {
-            Pool!.Return(Partial);
-            Partial = null;
-        }
-        PartialLength = 0;
-    }
+    public void Release() => Partial.Release();
 
     public void Reset()
     {
