@@ -271,37 +271,32 @@ public static class TlsHandshakeParser
         string[] alpn = [];
         ushort[] supportedVersions = [], groups = [], signatureAlgorithms = [];
         byte[] pointFormats = [];
-        if (!r.AtEnd)
+        if (!r.Extensions(out var e))
         {
-            if (!r.Vector16(out var block) || !r.AtEnd)
+            return null;
+        }
+
+        while (e.Next(out var type, out var data))
+        {
+            extensions.Add(type);
+            var ok = type switch
+            {
+                ExtServerName => ReadServerName(data, out serverName),
+                ExtAlpn => ReadAlpn(data, out alpn),
+                ExtSupportedVersions => ReadU16List(data, lengthBytes: 1, out supportedVersions),
+                ExtSupportedGroups => ReadU16List(data, lengthBytes: 2, out groups),
+                ExtSignatureAlgorithms => ReadU16List(data, lengthBytes: 2, out signatureAlgorithms),
+                ExtEcPointFormats => ReadPointFormats(data, out pointFormats),
+                _ => true,
+            };
+            if (!ok)
             {
                 return null;
             }
-
-            var e = new Reader(block);
-            while (!e.AtEnd)
-            {
-                if (!e.U16(out var type) || !e.Vector16(out var data))
-                {
-                    return null;
-                }
-
-                extensions.Add(type);
-                var ok = type switch
-                {
-                    ExtServerName => ReadServerName(data, out serverName),
-                    ExtAlpn => ReadAlpn(data, out alpn),
-                    ExtSupportedVersions => ReadU16List(data, lengthBytes: 1, out supportedVersions),
-                    ExtSupportedGroups => ReadU16List(data, lengthBytes: 2, out groups),
-                    ExtSignatureAlgorithms => ReadU16List(data, lengthBytes: 2, out signatureAlgorithms),
-                    ExtEcPointFormats => ReadPointFormats(data, out pointFormats),
-                    _ => true,
-                };
-                if (!ok)
-                {
-                    return null;
-                }
-            }
+        }
+        if (e.Malformed)
+        {
+            return null;
         }
 
         return new TlsClientHello
@@ -331,42 +326,37 @@ public static class TlsHandshakeParser
         var extensions = new List<ushort>();
         var selected = legacyVersion;
         string? alpn = null;
-        if (!r.AtEnd)
+        if (!r.Extensions(out var e))
         {
-            if (!r.Vector16(out var block) || !r.AtEnd)
-            {
-                return null;
-            }
+            return null;
+        }
 
-            var e = new Reader(block);
-            while (!e.AtEnd)
+        while (e.Next(out var type, out var data))
+        {
+            extensions.Add(type);
+            if (type == ExtSupportedVersions)
             {
-                if (!e.U16(out var type) || !e.Vector16(out var data))
+                // The server names one version, without a length prefix (RFC 8446 4.2.1).
+                if (data.Length != 2)
                 {
                     return null;
                 }
 
-                extensions.Add(type);
-                if (type == ExtSupportedVersions)
-                {
-                    // The server names one version, without a length prefix (RFC 8446 4.2.1).
-                    if (data.Length != 2)
-                    {
-                        return null;
-                    }
-
-                    selected = BinaryPrimitives.ReadUInt16BigEndian(data);
-                }
-                else if (type == ExtAlpn)
-                {
-                    if (!ReadAlpn(data, out var protocols) || protocols.Length != 1)
-                    {
-                        return null;
-                    }
-
-                    alpn = protocols[0];
-                }
+                selected = BinaryPrimitives.ReadUInt16BigEndian(data);
             }
+            else if (type == ExtAlpn)
+            {
+                if (!ReadAlpn(data, out var protocols) || protocols.Length != 1)
+                {
+                    return null;
+                }
+
+                alpn = protocols[0];
+            }
+        }
+        if (e.Malformed)
+        {
+            return null;
         }
 
         return new TlsServerHello
@@ -548,12 +538,52 @@ public static class TlsHandshakeParser
     private static int ReadUInt24(ReadOnlySpan<byte> b) => (b[0] << 16) | (b[1] << 8) | b[2];
 
     /// <summary>Bounds-checked reader: every read says whether the bytes were there.</summary>
+    /// <summary>The extensions of a hello, one at a time; <see cref="Malformed"/> when one runs past the block.</summary>
+    private ref struct ExtensionReader(ReadOnlySpan<byte> block)
+    {
+        private Reader _reader = new(block);
+
+        public bool Malformed { get; private set; }
+
+        public bool Next(out ushort type, out ReadOnlySpan<byte> data)
+        {
+            data = default;
+            type = 0;
+            if (_reader.AtEnd)
+            {
+                return false;
+            }
+            if (!_reader.U16(out type) || !_reader.Vector16(out data))
+            {
+                Malformed = true;
+                return false;
+            }
+            return true;
+        }
+    }
+
     private ref struct Reader(ReadOnlySpan<byte> data)
     {
         private readonly ReadOnlySpan<byte> _data = data;
         private int _at;
 
         public readonly bool AtEnd => _at == _data.Length;
+
+        /// <summary>
+        /// The optional extensions block that ends a hello: absent (no extensions) or a
+        /// 16-bit-length vector that must take every remaining byte.
+        /// </summary>
+        public bool Extensions(out ExtensionReader extensions)
+        {
+            var block = ReadOnlySpan<byte>.Empty;
+            if (!AtEnd && (!Vector16(out block) || !AtEnd))
+            {
+                extensions = default;
+                return false;
+            }
+            extensions = new ExtensionReader(block);
+            return true;
+        }
 
         public bool Skip(int n)
         {
