@@ -1,5 +1,6 @@
 using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
+using PoolDetector.Core.Rules;
 
 namespace PoolDetector.Testing;
 

@@ -1,17 +1,21 @@
 using PoolDetector.Core.Decoding;
+using PoolDetector.Core.Detection.Memory;
 using PoolDetector.Core.Flows;
 using PoolDetector.Core.Protocols;
+using PoolDetector.Core.Protocols.Dns;
 using PoolDetector.Core.Protocols.Http;
-using PoolDetector.Core.Protocols.JsonRpc;
 using PoolDetector.Core.Protocols.Stratum;
+using PoolDetector.Core.Protocols.Tls;
 using PoolDetector.Core.Rules;
 
 namespace PoolDetector.Core.Detection;
 
 /// <summary>
 /// The stage after the flow table: routes each flow's payload to the inspector for its
-/// framing, weighs the evidence, and reports one <see cref="MiningDetection"/> per flow
-/// whose evidence reaches the rules' thresholds, when the flow ends (so shares are final).
+/// framing (JSON lines, HTTP, TLS, DNS), weighs the evidence, and reports one
+/// <see cref="MiningDetection"/> per flow whose evidence reaches the rules' thresholds, when
+/// the flow ends (so shares are final). It also keeps the memories that outlive flows: DNS
+/// answers for pool names, learned pool endpoints, and verdicts per host and pool.
 /// </summary>
 public sealed class Detector : IFlowConsumer
 {
@@ -20,17 +24,30 @@ public sealed class Detector : IFlowConsumer
     private readonly Stack<FlowInspection> _pool = new();
     private InspectionContext _context;
 
-    public Detector(RuleSet rules, IDetectionSink sink, DetectionReporting reporting = DetectionReporting.AtFlowEnd)
+    public Detector(RuleSet rules, IDetectionSink sink, DetectionReporting reporting = DetectionReporting.AtFlowEnd, LearnedPools? learned = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(sink);
         _sink = sink;
         _reporting = reporting;
+        Learned = learned ?? new LearnedPools();
         Counters = new InspectionCounters(rules.Dialects.Count);
         _context = new InspectionContext(rules, Counters);
     }
 
     public InspectionCounters Counters { get; }
+
+    /// <summary>Addresses DNS gave clients for pool names.</summary>
+    public DnsAnswerCache DnsAnswers { get; } = new();
+
+    /// <summary>Pool endpoints that served confirmed mining sessions.</summary>
+    public LearnedPools Learned { get; }
+
+    /// <summary>Verdicts per (internal host, pool address).</summary>
+    public HostPoolHistory History { get; } = new();
+
+    /// <summary>Detections not reported because the allowlist covers the host, the pool, the name or the wallet.</summary>
+    public long Allowlisted { get; private set; }
 
     /// <summary>Flows reported as detections (each counted once, however often it is reported).</summary>
     public long Detections { get; private set; }
@@ -52,16 +69,22 @@ public sealed class Detector : IFlowConsumer
     public void OnFlowStarted(Flow flow, long timestampMicros)
     {
         ArgumentNullException.ThrowIfNull(flow);
-        if (flow.Transport != TransportProtocol.Tcp)
-        {
-            // No UDP mining protocol is inspected yet (DNS and friends come with pool intel).
-            flow.WantsPayload = false;
-            return;
-        }
         var inspection = _pool.Count > 0 ? _pool.Pop() : new FlowInspection();
         inspection.Context = _context;
         flow.Attachment = inspection;
+        if (flow.ClientPort == DnsPort || flow.ServerPort == DnsPort)
+        {
+            inspection.Framing = FlowFraming.Dns;
+        }
+        else if (flow.Transport != TransportProtocol.Tcp)
+        {
+            // No other UDP protocol is inspected; the flow is still judged by its addresses.
+            inspection.Framing = FlowFraming.None;
+            flow.WantsPayload = false;
+        }
     }
+
+    private const ushort DnsPort = 53;
 
     public void OnPayload(Flow flow, FlowDirection direction, ReadOnlySpan<byte> payload, long timestampMicros)
     {
@@ -88,12 +111,31 @@ public sealed class Detector : IFlowConsumer
         {
             case FlowFraming.JsonLines:
                 context.Stratum.OnPayload(inspection.Lines[d], payload, direction, evidence, ref inspection.Pending);
+                FindStratumUrl(inspection, payload);
                 break;
             case FlowFraming.Http:
                 context.Http.OnPayload(inspection.Http[d], payload, direction, evidence, ref inspection.Pending);
+                FindStratumUrl(inspection, payload);
                 break;
+            case FlowFraming.Tls:
+                OnTlsPayload(flow, inspection, d, payload, timestampMicros);
+                if (inspection.Tls.Status(d) != TlsParseStatus.NotTls)
+                {
+                    return;
+                }
+                // A side that answers a ClientHello in clear text: a plain Stratum pool
+                // replying with parse errors to a miner that tried TLS on its port.
+                context.Stratum.OnPayload(inspection.Lines[d], payload, direction, evidence, ref inspection.Pending);
+                break;
+            case FlowFraming.Dns:
+                OnDnsPayload(flow, inspection, d, payload, timestampMicros);
+                return;
         }
         inspection.BytesInspected[d] += payload.Length;
+        if (!inspection.Learned && evidence.Score >= scoring.HighThreshold)
+        {
+            Learn(flow, inspection, timestampMicros);
+        }
 
         if (evidence.ThresholdReachedMicros == 0 && evidence.Score >= scoring.MediumThreshold)
         {
@@ -176,9 +218,21 @@ public sealed class Detector : IFlowConsumer
 
     private void Report(Flow flow, FlowInspection inspection, bool flowEnded)
     {
-        var detection = Verdict.Judge(flow, inspection, inspection.Context!.Rules);
+        var rules = inspection.Context!.Rules;
+        var now = flow.LastSeenMicros;
+        AddAddressSignals(flow, inspection, rules, now);
+        var detection = Verdict.Judge(flow, inspection, rules);
         if (detection is null)
         {
+            return;
+        }
+        if (IsAllowlisted(detection, rules))
+        {
+            if (!inspection.Reported)
+            {
+                Allowlisted++;
+            }
+            inspection.Reported = true;
             return;
         }
         if (!inspection.Reported)
@@ -187,10 +241,222 @@ public sealed class Detector : IFlowConsumer
         }
         _sink.OnDetection(detection with { FlowEnded = flowEnded, ReportedBefore = inspection.Reported });
         inspection.Reported = true;
+        if (detection.Category != DetectionCategory.CryptoNode && detection.Confidence >= Confidence.Medium)
+        {
+            History.Remember(detection.MinerAddress, detection.PoolAddress, new HostPoolVerdict(
+                detection.Category, detection.Dialect, detection.Confidence, detection.PoolHost, detection.Worker, flow.Id, now));
+        }
+    }
+
+    /// <summary>
+    /// The signals that depend on who the server is rather than on what the flow said: a listed
+    /// pool address, a learned endpoint, this host's history with the address, an HTTP Host of a
+    /// pool. Looked up when the flow is judged, so a flow learns from everything seen before.
+    /// </summary>
+    private void AddAddressSignals(Flow flow, FlowInspection inspection, RuleSet rules, long nowMicros)
+    {
+        var contact = inspection.Contact;
+        var intel = rules.Intel;
+        // An address DNS gave this client for a pool name: usually just before the connection,
+        // sometimes just after it (a capture that starts mid-connection, a client refreshing).
+        if (DnsAnswers.TryGet(flow.ClientAddress, flow.ServerAddress, nowMicros, out var binding))
+        {
+            contact.Add(ContactSignal.DnsBoundAddress, "dns-bound:" + binding.Name + "=" + flow.ServerAddress, binding.Name);
+        }
+        if (intel.Addresses.TryMatch(flow.ServerAddress, flow.ServerPort, out var listed))
+        {
+            if (listed.Entry.IsStrong)
+            {
+                contact.Add(ContactSignal.ListedAddress, "listed-address:" + listed.Indicator);
+                contact.Note(PoolNames.Provenance(listed));
+            }
+        }
+        if (Learned.TryMatch(flow.ServerAddress, flow.ServerPort, out var learned, out var samePort)
+            && !(inspection.Learned && samePort))
+        {
+            contact.Add(
+                ContactSignal.LearnedEndpoint,
+                (samePort ? "learned-endpoint:" : "learned-address:") + Endpoint(learned.Address, learned.Port) + "/" + learned.Dialect,
+                learned.Name);
+        }
+        if (History.TryGet(flow.ClientAddress, flow.ServerAddress, nowMicros, out var earlier) && earlier.FlowId != flow.Id)
+        {
+            contact.Add(ContactSignal.HostHistory, "host-history:" + earlier.Category.ToWireName() + "/" + earlier.Dialect, earlier.PoolName);
+            contact.InheritedWorker ??= earlier.Worker;
+        }
+        if (inspection.Framing == FlowFraming.Http && inspection.Evidence.PoolHost is { } host)
+        {
+            var kind = PoolNames.Match(host, intel, Learned, out var match);
+            if (kind == PoolNameMatch.Strong)
+            {
+                contact.Add(ContactSignal.PoolHttpHost, "http-host:" + host, host);
+                contact.Note(PoolNames.Provenance(match));
+            }
+            else if (kind == PoolNameMatch.Weak)
+            {
+                contact.NoteWeakName(host);
+            }
+        }
+    }
+
+    private static string Endpoint(IpAddress address, ushort port) => address.IsV4 ? $"{address}:{port}" : $"[{address}]:{port}";
+
+    /// <summary>The operator's exceptions: the internal host, the server, the pool's name or the wallet.</summary>
+    private static bool IsAllowlisted(MiningDetection detection, RuleSet rules)
+    {
+        var allow = rules.Intel.Allowlist;
+        if (allow.Count == 0)
+        {
+            return false;
+        }
+        if (allow.IsAllowed(detection.MinerAddress) || allow.IsAllowed(detection.PoolAddress))
+        {
+            return true;
+        }
+        if (detection.PoolHost is { } host && allow.IsAllowed(host))
+        {
+            return true;
+        }
+        if (detection.Worker is { } worker)
+        {
+            // Workers are "WALLET", "WALLET.rig", "WALLET+difficulty" or "WALLET/email".
+            var wallet = worker.AsSpan();
+            var end = wallet.IndexOfAny('.', '+', '/');
+            return allow.TryMatchWallet(wallet, out _) || (end > 0 && allow.TryMatchWallet(wallet[..end], out _));
+        }
+        return false;
+    }
+
+    /// <summary>Remembers the server endpoint of a flow confirmed as mining in clear text.</summary>
+    private void Learn(Flow flow, FlowInspection inspection, long timestampMicros)
+    {
+        inspection.Learned = true;
+        var rules = inspection.Context!.Rules;
+        var dialect = Verdict.ChooseDialect(inspection.Evidence, rules);
+        if (dialect is null || dialect.Category != DetectionCategory.Mining)
+        {
+            return;
+        }
+        var reversed = inspection.Evidence.ReversedWeight > inspection.Evidence.OrientedWeight;
+        var pool = reversed ? flow.ClientAddress : flow.ServerAddress;
+        var port = reversed ? flow.ClientPort : flow.ServerPort;
+        if (rules.Intel.Allowlist.IsAllowed(pool))
+        {
+            return;
+        }
+        Learned.Learn(pool, port, inspection.Evidence.PoolHost ?? inspection.Contact.PoolName, dialect.Id, timestampMicros);
+    }
+
+    private void OnTlsPayload(Flow flow, FlowInspection inspection, int direction, ReadOnlySpan<byte> payload, long timestampMicros)
+    {
+        var tls = inspection.Tls;
+        var hadClient = tls.ClientHello is not null;
+        var hadServer = tls.ServerHello is not null;
+        TlsInspector.OnPayload(tls, direction, payload, inspection.Context!.Buffers, Counters);
+        if (!hadClient && tls.ClientHello is { } hello)
+        {
+            TlsSignals.OnClientHello(flow, inspection, hello, Learned);
+        }
+        if (!hadServer && tls.ServerHello is { } server)
+        {
+            TlsSignals.OnServerHello(inspection, server);
+        }
+        if (tls.Finished && tls.Status(0) != TlsParseStatus.NotTls && tls.Status(1) != TlsParseStatus.NotTls)
+        {
+            // Everything after the handshake is encrypted: only the packet counts go on.
+            flow.WantsPayload = false;
+            if (_reporting == DetectionReporting.OnVerdict && !inspection.Reported && inspection.Contact.Any)
+            {
+                Report(flow, inspection, flowEnded: false);
+            }
+        }
+    }
+
+    private void OnDnsPayload(Flow flow, FlowInspection inspection, int direction, ReadOnlySpan<byte> payload, long timestampMicros)
+    {
+        if (flow.Transport == TransportProtocol.Udp)
+        {
+            ParseDns(flow, inspection, payload, timestampMicros);
+            return;
+        }
+        if (inspection.DnsAbandoned[direction])
+        {
+            return;
+        }
+        var buffer = inspection.DnsStream[direction];
+        ReadOnlySpan<byte> stream = payload;
+        if (buffer.Length > 0)
+        {
+            buffer.Append(inspection.Context!.Buffers, payload, 512, DnsTcpFraming.PrefixLength + ushort.MaxValue);
+            stream = buffer.Span;
+        }
+        DnsTcpFrameStatus status;
+        var consumed = 0;
+        while ((status = DnsTcpFraming.TryRead(stream[consumed..], out var message, out var used)) == DnsTcpFrameStatus.Complete)
+        {
+            ParseDns(flow, inspection, message, timestampMicros);
+            consumed += used;
+        }
+        if (status == DnsTcpFrameStatus.Invalid)
+        {
+            inspection.DnsAbandoned[direction] = true;
+            buffer.Release();
+            Counters.DnsMalformed++;
+            if (inspection.DirectionAbandoned(0) && inspection.DirectionAbandoned(1))
+            {
+                flow.WantsPayload = false;
+            }
+            return;
+        }
+        // Keep what is left of a message split across segments.
+        if (buffer.Length > 0)
+        {
+            buffer.Consume(consumed);
+        }
+        else if (consumed < payload.Length)
+        {
+            buffer.Append(inspection.Context!.Buffers, payload[consumed..], 512, DnsTcpFraming.PrefixLength + ushort.MaxValue);
+        }
+    }
+
+    private void ParseDns(Flow flow, FlowInspection inspection, ReadOnlySpan<byte> message, long timestampMicros)
+    {
+        var isResponse = message.Length >= DnsHeader.Length && (message[2] & 0x80) != 0;
+        var observer = new DnsPoolObserver(inspection.Contact, inspection.Context!.Rules.Intel, Learned, DnsAnswers, flow.ClientAddress, isResponse, timestampMicros);
+        var status = DnsMessageParser.Parse(message, ref observer, out _);
+        if (status == DnsParseStatus.Ok)
+        {
+            Counters.DnsMessages++;
+        }
+        else
+        {
+            Counters.DnsMalformed++;
+        }
+    }
+
+    /// <summary>
+    /// A <c>stratum+tcp://host:port</c> URL (or +ssl, +tls, ...) in clear text: miner
+    /// configurations, pool pages and reconnect messages carry them, nothing else does.
+    /// </summary>
+    private static void FindStratumUrl(FlowInspection inspection, ReadOnlySpan<byte> payload)
+    {
+        var at = payload.IndexOf("stratum+"u8);
+        if (at < 0 || inspection.Contact.Has(ContactSignal.StratumUrl))
+        {
+            return;
+        }
+        if (StratumUrl.TryRead(payload[at..], out var url, out var host))
+        {
+            inspection.Contact.Add(ContactSignal.StratumUrl, "stratum-url:" + url, host);
+        }
     }
 
     private static FlowFraming DecideFraming(ReadOnlySpan<byte> payload, FlowDirection direction)
     {
+        if (payload[0] == 0x16 && TlsHandshakeParser.MayBeTls(payload))
+        {
+            return FlowFraming.Tls;
+        }
         if (direction == FlowDirection.ClientToServer ? HttpInspector.LooksLikeRequest(payload) : HttpInspector.LooksLikeResponse(payload))
         {
             return FlowFraming.Http;

@@ -3,6 +3,7 @@ using PoolDetector.Core.Protocols.Http;
 using PoolDetector.Core.Protocols.JsonRpc;
 using PoolDetector.Core.Protocols.NodeP2p;
 using PoolDetector.Core.Protocols.Stratum;
+using PoolDetector.Core.Protocols.Tls;
 
 namespace PoolDetector.Core.Detection;
 
@@ -13,6 +14,10 @@ public enum FlowFraming : byte
     /// <summary>Newline-delimited JSON: every Stratum-like dialect.</summary>
     JsonLines,
     Http,
+    /// <summary>A TLS handshake: hellos and certificate are read, the rest is opaque.</summary>
+    Tls,
+    /// <summary>DNS: a message per UDP datagram, or length-prefixed messages over TCP.</summary>
+    Dns,
     /// <summary>Nothing we inspect; payload no longer wanted.</summary>
     None,
 }
@@ -32,11 +37,22 @@ public sealed class FlowInspection
     /// <summary>Node P2P headers seen at the start of each direction (crypto-node, never mining).</summary>
     public readonly NodeP2pState Node = new();
     public readonly long[] BytesInspected = new long[2];
+    public readonly TlsState Tls = new();
+    /// <summary>DNS over TCP: a message may span segments.</summary>
+    public readonly PooledBuffer[] DnsStream = [new(), new()];
+    /// <summary>A TCP direction whose length prefixes did not make sense: not DNS after all.</summary>
+    public readonly bool[] DnsAbandoned = new bool[2];
+    /// <summary>Signals of pool contact, for flows whose content does not show mining.</summary>
+    public readonly ContactEvidence Contact = new();
+    /// <summary>Whether this flow's pool endpoint has been added to the learned pools.</summary>
+    public bool Learned;
 
     public bool DirectionAbandoned(int direction) => Framing switch
     {
         FlowFraming.JsonLines => Lines[direction].Abandoned,
         FlowFraming.Http => Http[direction].Abandoned,
+        FlowFraming.Tls => Tls.Status(direction) == TlsParseStatus.NotTls ? Lines[direction].Abandoned : Tls.Status(direction) != TlsParseStatus.NeedMore,
+        FlowFraming.Dns => DnsAbandoned[direction],
         FlowFraming.None => true,
         _ => false,
     };
@@ -55,5 +71,12 @@ public sealed class FlowInspection
         Node.Reset();
         BytesInspected[0] = 0;
         BytesInspected[1] = 0;
+        Tls.Reset();
+        DnsStream[0].Release();
+        DnsStream[1].Release();
+        DnsAbandoned[0] = false;
+        DnsAbandoned[1] = false;
+        Contact.Reset();
+        Learned = false;
     }
 }

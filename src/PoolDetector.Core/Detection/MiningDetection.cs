@@ -1,17 +1,7 @@
 using PoolDetector.Core.Decoding;
+using PoolDetector.Core.Rules;
 
 namespace PoolDetector.Core.Detection;
-
-/// <summary>The three things PoolDetector reports (DESIGN.md, "What counts as mining traffic").</summary>
-public enum DetectionCategory
-{
-    /// <summary><c>mining</c>: a host speaks a mining protocol to a pool or proxy.</summary>
-    Mining,
-    /// <summary><c>pool-contact</c>: a host talks to a known pool endpoint, content not visible.</summary>
-    PoolContact,
-    /// <summary><c>crypto-node</c>: blockchain node traffic, reported separately, never mining.</summary>
-    CryptoNode,
-}
 
 public enum Confidence
 {
@@ -25,14 +15,6 @@ public enum Confidence
 
 public static class DetectionNames
 {
-    public static string ToWireName(this DetectionCategory category) => category switch
-    {
-        DetectionCategory.Mining => "mining",
-        DetectionCategory.PoolContact => "pool-contact",
-        DetectionCategory.CryptoNode => "crypto-node",
-        _ => throw new ArgumentOutOfRangeException(nameof(category)),
-    };
-
     public static string ToWireName(this Confidence confidence) => confidence switch
     {
         Confidence.Low => "low",

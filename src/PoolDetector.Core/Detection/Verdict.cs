@@ -9,13 +9,100 @@ namespace PoolDetector.Core.Detection;
 /// <summary>Turns a flow's evidence into a detection, or none (DESIGN.md: confidence and categories).</summary>
 public static class Verdict
 {
-    /// <summary>Mining evidence, if any reaches the thresholds, wins; otherwise node P2P traffic is reported as <c>crypto-node</c>.</summary>
+    /// <summary>
+    /// Mining evidence, if any reaches the thresholds, wins; then node P2P traffic
+    /// (<c>crypto-node</c>); then the signals of contact with a pool (<c>pool-contact</c>).
+    /// </summary>
     public static MiningDetection? Judge(Flow flow, FlowInspection inspection, RuleSet rules)
     {
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(inspection);
         ArgumentNullException.ThrowIfNull(rules);
-        return JudgeMining(flow, inspection, rules) ?? JudgeNode(flow, inspection, rules);
+        return JudgeMining(flow, inspection, rules) ?? JudgeNode(flow, inspection, rules) ?? JudgeContact(flow, inspection, rules);
+    }
+
+    /// <summary>
+    /// Pool contact: the strongest signal present names the signature; confidence is that
+    /// signal's (DESIGN.md: medium for a pool name or certificate, low for addresses and
+    /// shapes), raised from low to medium when two different signals agree. Never high: the
+    /// content was not seen. Signals that only support (a client shape, behaviour) report
+    /// nothing alone.
+    /// </summary>
+    private static MiningDetection? JudgeContact(Flow flow, FlowInspection inspection, RuleSet rules)
+    {
+        var contact = inspection.Contact;
+        if (!contact.Any)
+        {
+            return null;
+        }
+        DialectRule? dialect = null;
+        var confidence = Confidence.Low;
+        var standsAlone = false;
+        foreach (var signal in Enum.GetValues<ContactSignal>())
+        {
+            if (!contact.Has(signal))
+            {
+                continue;
+            }
+            var rule = ContactEvidence.RuleOf(signal);
+            if (!rules.DialectsById.TryGetValue(rule.Dialect, out var candidate))
+            {
+                // An operator's rules without this signal's dialect: the signal is not used.
+                continue;
+            }
+            dialect ??= candidate;
+            standsAlone |= rule.StandsAlone;
+            if (rule.Confidence > confidence)
+            {
+                confidence = rule.Confidence;
+            }
+        }
+        if (dialect is null || !standsAlone)
+        {
+            return null;
+        }
+        if (confidence == Confidence.Low && contact.SignalCount >= 2)
+        {
+            confidence = Confidence.Medium;
+        }
+        if (inspection.Framing == FlowFraming.Tls)
+        {
+            TlsSignals.NoteFingerprints(inspection);
+        }
+        return new MiningDetection
+        {
+            FlowId = flow.Id,
+            TimestampMicros = flow.FirstSeenMicros,
+            MinerAddress = flow.ClientAddress,
+            MinerPort = flow.ClientPort,
+            PoolAddress = flow.ServerAddress,
+            PoolPort = flow.ServerPort,
+            Transport = flow.Transport,
+            Vlans = VlansOf(flow),
+            AppProtocol = inspection.Framing switch
+            {
+                FlowFraming.Tls => "tls",
+                FlowFraming.Dns => "dns",
+                FlowFraming.Http => "http",
+                _ => dialect.AppProtocol,
+            },
+            Category = dialect.Category,
+            Dialect = dialect.Id,
+            Confidence = confidence,
+            Evidence = [.. contact.Items],
+            SignatureId = dialect.SignatureId,
+            SignatureRevision = dialect.Revision,
+            Signature = dialect.Signature,
+            Severity = dialect.Severity,
+            Worker = contact.InheritedWorker,
+            PoolHost = contact.PoolName ?? contact.WeakName,
+            FirstSeenMicros = flow.FirstSeenMicros,
+            LastSeenMicros = flow.LastSeenMicros,
+            PacketsToServer = flow.PacketsToServer,
+            PacketsToClient = flow.PacketsToClient,
+            BytesToServer = flow.BytesToServer,
+            BytesToClient = flow.BytesToClient,
+        };
     }
 
     private static MiningDetection? JudgeMining(Flow flow, FlowInspection inspection, RuleSet rules)
@@ -51,7 +138,7 @@ public static class Verdict
             Category = DetectionCategory.Mining,
             Dialect = dialect.Id,
             Confidence = confidence,
-            Evidence = Describe(evidence, rules),
+            Evidence = [.. Describe(evidence, rules), .. inspection.Contact.Items],
             SignatureId = dialect.SignatureId,
             SignatureRevision = dialect.Revision,
             Signature = dialect.Signature,
@@ -59,7 +146,7 @@ public static class Verdict
             Agent = evidence.Agent,
             Worker = evidence.Worker,
             Algorithm = evidence.Algorithm,
-            PoolHost = evidence.PoolHost,
+            PoolHost = evidence.PoolHost ?? inspection.Contact.PoolName ?? inspection.Contact.WeakName,
             SharesSubmitted = evidence.SharesSubmitted,
             SharesAccepted = evidence.SharesAccepted,
             FirstSeenMicros = flow.FirstSeenMicros,
@@ -83,11 +170,6 @@ public static class Verdict
         NodeProtocol.Nano => "nano-node",
         _ => null,
     };
-
-    /// <summary>The category a dialect's detections carry: the node dialects are crypto-node, every other one mining.</summary>
-    public static DetectionCategory CategoryOf(string dialect) => dialect is "bitcoin-p2p" or "monero-levin" or "nano-node"
-        ? DetectionCategory.CryptoNode
-        : DetectionCategory.Mining;
 
     /// <summary>
     /// Node traffic: one direction opening with a node header is medium, the peer answering

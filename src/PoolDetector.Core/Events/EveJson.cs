@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
+using PoolDetector.Core.Rules;
 
 namespace PoolDetector.Core.Events;
 

@@ -44,4 +44,12 @@ public sealed class InspectionCounters
     public long HttpMessages;
     /// <summary>HTTP headers longer than the limit, or start lines that did not parse.</summary>
     public long HttpMalformed;
+    /// <summary>TLS hellos parsed (client and server).</summary>
+    public long TlsHellos;
+    /// <summary>Directions that started like TLS but broke its grammar or exceeded the parser's bound.</summary>
+    public long TlsMalformed;
+    /// <summary>DNS messages parsed (UDP datagrams and TCP messages).</summary>
+    public long DnsMessages;
+    /// <summary>DNS payloads that did not parse (bad counts, compression loops, truncation).</summary>
+    public long DnsMalformed;
 }

@@ -39,6 +39,18 @@ public sealed class PooledBuffer
         Length = needed;
     }
 
+    /// <summary>Drops the first <paramref name="count"/> bytes, keeping the rest; nothing left releases the array.</summary>
+    public void Consume(int count)
+    {
+        if (count >= Length)
+        {
+            Release();
+            return;
+        }
+        _array.AsSpan(count, Length - count).CopyTo(_array);
+        Length -= count;
+    }
+
     /// <summary>Empties the buffer and returns its array to the pool it came from.</summary>
     public void Release()
     {

@@ -1,3 +1,4 @@
+using PoolDetector.Core.Intel;
 using PoolDetector.Core.Protocols.Stratum;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -50,18 +51,24 @@ public static class RuleLoader
                 errors.Add(new RuleError(file, 0, "cannot read: " + e.Message));
             }
         }
+        // Pool intel lives in intel/ beside the YAML; its problems are reported with the rules'.
+        var intel = IntelLoader.LoadDirectory(Path.Combine(directory, IntelDirectoryName), DateTimeOffset.UtcNow);
+        errors.AddRange(intel.Errors);
         if (errors.Count > 0)
         {
             throw new RuleLoadException(errors);
         }
-        return Load(sources);
+        return Load(sources, intel.Intel);
     }
 
+    /// <summary>The folder of <c>rules/</c> that holds pool intel and the allowlist.</summary>
+    public const string IntelDirectoryName = "intel";
+
     /// <summary>Loads rules from in-memory files (path for messages, YAML text).</summary>
-    public static RuleSet Load(IReadOnlyList<(string Path, string Text)> files)
+    public static RuleSet Load(IReadOnlyList<(string Path, string Text)> files, PoolIntel? intel = null)
     {
         ArgumentNullException.ThrowIfNull(files);
-        var builder = new Builder();
+        var builder = new Builder(intel);
         foreach (var (path, text) in files)
         {
             builder.AddFile(path, text);
@@ -80,6 +87,12 @@ public static class RuleLoader
         private ScoringRule? _scoring;
         private bool _scoringSeen;
         private string _file = "";
+        private readonly PoolIntel? _intel;
+
+        public Builder(PoolIntel? intel)
+        {
+            _intel = intel;
+        }
 
         public void AddFile(string path, string text)
         {
@@ -207,7 +220,8 @@ public static class RuleLoader
                 _agents,
                 _headers.ConvertAll(h => h.Rule),
                 _scoring!,
-                _files);
+                _files,
+                _intel);
         }
 
         private void ReadDialect(YamlMappingNode node)
@@ -219,12 +233,19 @@ public static class RuleLoader
             var signature = RequiredString(node, "signature");
             var severity = RequiredInt(node, "severity", 1, 3);
             var refines = OptionalString(node, "refines");
-            CheckKeys(node, "id", "app_proto", "signature_id", "rev", "signature", "severity", "refines");
+            var categoryName = OptionalString(node, "category") ?? "mining";
+            CheckKeys(node, "id", "app_proto", "signature_id", "rev", "signature", "severity", "refines", "category");
+            var category = DetectionCategoryNames.FromWireName(categoryName);
+            if (category is null)
+            {
+                Error(node.Children[new YamlScalarNode("category")], $"unknown category '{categoryName}' (expected mining, pool-contact or crypto-node)");
+                return;
+            }
             if (id is null || appProto is null || sid is null || rev is null || signature is null || severity is null)
             {
                 return;
             }
-            _dialects.Add((new DialectRule(id, appProto, sid.Value, rev.Value, signature, severity.Value, refines), _file, Line(node), Line(node.Children[new YamlScalarNode("signature_id")])));
+            _dialects.Add((new DialectRule(id, appProto, sid.Value, rev.Value, signature, severity.Value, refines, category.Value), _file, Line(node), Line(node.Children[new YamlScalarNode("signature_id")])));
         }
 
         private void ReadMethod(YamlMappingNode node)

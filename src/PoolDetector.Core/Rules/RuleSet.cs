@@ -1,3 +1,5 @@
+using PoolDetector.Core.Intel;
+
 namespace PoolDetector.Core.Rules;
 
 /// <summary>Who sends a message in a mining protocol.</summary>
@@ -34,6 +36,8 @@ public enum MethodRole
 /// A mining protocol family: the signature that reports it and what it refines. A dialect
 /// that <see cref="Refines"/> another wins over it when both have evidence (NiceHash
 /// EthereumStratum/1.0.0 uses Stratum V1 method names, but says so in its subscribe).
+/// <see cref="Category"/> is what its detections report as: the signals of pool contact
+/// (a pool's SNI, a DNS look-up) and node traffic are dialects too, with their own signatures.
 /// </summary>
 public sealed record DialectRule(
     string Id,
@@ -42,7 +46,8 @@ public sealed record DialectRule(
     int Revision,
     string Signature,
     int Severity,
-    string? Refines);
+    string? Refines,
+    DetectionCategory Category = DetectionCategory.Mining);
 
 /// <summary>
 /// One method of a mining vocabulary. <see cref="Shape"/> names the parameter check that
@@ -94,8 +99,10 @@ public sealed class RuleSet
         IReadOnlyList<AgentRule> agents,
         IReadOnlyList<HeaderRule> headers,
         ScoringRule scoring,
-        IReadOnlyList<string> files)
+        IReadOnlyList<string> files,
+        PoolIntel? intel = null)
     {
+        Intel = intel ?? PoolIntel.Empty;
         Dialects = dialects;
         Methods = methods;
         Agents = agents;
@@ -123,6 +130,9 @@ public sealed class RuleSet
     public ScoringRule Scoring { get; }
     /// <summary>The files these rules came from, for logs and metrics.</summary>
     public IReadOnlyList<string> Files { get; }
+
+    /// <summary>Known pools and the operator's allowlist (<c>rules/intel/</c>), loaded and reloaded with the rules.</summary>
+    public PoolIntel Intel { get; }
 
     /// <summary>The number of individual rules, for the <c>rules loaded</c> metric.</summary>
     public int Count => Dialects.Count + Methods.Count + Agents.Count + Headers.Count;

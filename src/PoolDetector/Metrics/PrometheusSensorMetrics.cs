@@ -1,9 +1,10 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using PoolDetector.Core;
 using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
 using PoolDetector.Core.Flows;
+using PoolDetector.Core.Rules;
+using PoolDetector.Core;
 using PoolDetector.Hosting;
 using Prometheus;
 
@@ -244,7 +245,7 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
             {
                 foreach (var confidence in Confidences)
                 {
-                    _detections.WithLabels(Categories[(int)Verdict.CategoryOf(dialect.Id)], dialect.Id, confidence);
+                    _detections.WithLabels(Categories[(int)dialect.Category], dialect.Id, confidence);
                 }
                 for (var direction = 0; direction < Directions.Length; direction++)
                 {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using PoolDetector.Core.Detection;
+using PoolDetector.Core.Rules;
 using PoolDetector.Hosting;
 
 namespace PoolDetector.Outputs;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using PoolDetector.Core.Detection;
+using PoolDetector.Core.Rules;
 using Spectre.Console;
 
 namespace PoolDetector.Outputs;

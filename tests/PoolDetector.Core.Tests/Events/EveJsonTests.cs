@@ -2,6 +2,7 @@ using System.Text.Json;
 using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
 using PoolDetector.Core.Events;
+using PoolDetector.Core.Rules;
 using PoolDetector.Testing;
 
 namespace PoolDetector.Core.Tests.Events;

@@ -1,3 +1,4 @@
+using PoolDetector.Core.Detection;
 using PoolDetector.Core.Rules;
 using PoolDetector.Testing;
 
@@ -29,9 +30,23 @@ public class RuleLoaderTests
         Assert.Contains(rules.Methods, m => m.Name == "mining.subscribe" && m.Sender == MessageSender.Client);
         Assert.Contains(rules.Methods, m => m.Name == "login" && m.Dialect == "cryptonote");
         Assert.Contains(rules.Agents, a => a.Software == "XMRig");
-        Assert.Equal(11, rules.Dialects.Count);
-        Assert.All(rules.Dialects.Where(d => d.Id is "bitcoin-p2p" or "monero-levin" or "nano-node"), d => Assert.Equal(3, d.Severity));
+        Assert.Equal(22, rules.Dialects.Count);
+        Assert.All(rules.Dialects.Where(d => d.Id is "bitcoin-p2p" or "monero-levin" or "nano-node"), d =>
+        {
+            Assert.Equal(3, d.Severity);
+            Assert.Equal(DetectionCategory.CryptoNode, d.Category);
+        });
         Assert.Equal(rules.Dialects.Count, rules.Dialects.Select(d => d.SignatureId).Distinct().Count());
+        // Every pool-contact signal the detector knows has its dialect in the shipped rules.
+        foreach (var signal in Enum.GetValues<ContactSignal>())
+        {
+            var dialect = rules.DialectsById[ContactEvidence.RuleOf(signal).Dialect];
+            Assert.Equal(DetectionCategory.PoolContact, dialect.Category);
+        }
+        Assert.Equal(DetectionCategory.Mining, rules.DialectsById["stratum-v1"].Category);
+        // The pool intel in rules/intel/ is loaded with the rules.
+        Assert.True(rules.Intel.Domains.Count > 500);
+        Assert.True(rules.Intel.Addresses.Count > 500);
     }
 
     [Theory]
@@ -43,6 +58,7 @@ public class RuleLoaderTests
     [InlineData("dialects.yml", "signature_id: 9000102", "signature_id: 9000101", "signature_id 9000101 is used twice")]
     [InlineData("agents.yml", "{pattern: xmrig,", "{pattern: xm,", "at least 3 characters")]
     [InlineData("scoring.yml", "high_threshold: 4", "high_threshold: 1", "high_threshold must not be below medium_threshold")]
+    [InlineData("dialects.yml", "category: pool-contact\n\n  - id: pool-dns", "category: pool-contacts\n\n  - id: pool-dns", "unknown category 'pool-contacts'")]
     public void A_bad_rule_names_file_line_and_problem(string file, string find, string replace, string problem)
     {
         var original = Shipped(file);

@@ -80,10 +80,16 @@ public class EngineReportingTests
         }
         engine.Finish();
 
-        var detection = Assert.Single(sink.Detections);
+        var detection = Assert.Single(sink.Detections, d => d.Category == DetectionCategory.Mining);
         Assert.Equal(40001, detection.MinerPort);
         Assert.Equal("cryptonote", detection.Dialect);
         Assert.Same(withoutCryptoNote, engine.Rules);
+        // The second session is no longer recognised as mining, but the host's history with the
+        // pool outlives the rules swap and still names it, with the wallet used before.
+        var reconnect = Assert.Single(sink.Detections, d => d.MinerPort == 40002);
+        Assert.Equal(DetectionCategory.PoolContact, reconnect.Category);
+        Assert.Equal("pool-host-history", reconnect.Dialect);
+        Assert.Equal("44AFFq5k", reconnect.Worker);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using PoolDetector.Core.Detection;
+using PoolDetector.Core.Rules;
 using PoolDetector.Testing;
 using Xunit.Abstractions;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using PoolDetector.Core;
 using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
+using PoolDetector.Core.Rules;
 using PoolDetector.Tests.CaptureGeneration;
 using PoolDetector.Tests.Corpus;
 

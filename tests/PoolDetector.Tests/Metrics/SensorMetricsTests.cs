@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
-using PoolDetector.Core;
 using PoolDetector.Core.Detection;
 using PoolDetector.Core.Flows;
+using PoolDetector.Core.Rules;
+using PoolDetector.Core;
 using PoolDetector.Hosting;
 using PoolDetector.Metrics;
 using PoolDetector.Testing;
@@ -141,7 +142,7 @@ public partial class SensorMetricsTests
         {
             foreach (var confidence in new[] { "low", "medium", "high" })
             {
-                Assert.Equal(0, scrape[$"pooldetector_detections_total{{category=\"{Verdict.CategoryOf(dialect.Id).ToWireName()}\",dialect=\"{dialect.Id}\",confidence=\"{confidence}\"}}"]);
+                Assert.Equal(0, scrape[$"pooldetector_detections_total{{category=\"{dialect.Category.ToWireName()}\",dialect=\"{dialect.Id}\",confidence=\"{confidence}\"}}"]);
             }
             Assert.Equal(0, scrape[$"pooldetector_stratum_messages_total{{dialect=\"{dialect.Id}\",direction=\"client\"}}"]);
             Assert.Equal(0, scrape[$"pooldetector_stratum_messages_total{{dialect=\"{dialect.Id}\",direction=\"server\"}}"]);

@@ -1,0 +1,66 @@
+using PoolDetector.Core.Detection.Memory;
+using PoolDetector.Core.Flows;
+using PoolDetector.Core.Protocols.Tls;
+
+namespace PoolDetector.Core.Detection;
+
+/// <summary>What a TLS handshake says about pool contact: the SNI, XMRig's client shape, xmrig-proxy's certificate.</summary>
+public static class TlsSignals
+{
+    /// <summary>
+    /// Ports where a ClientHello without SNI and ALPN is ordinary (web and mail clients that
+    /// connect by address). XMRig's shape on them means nothing; elsewhere it supports other signals.
+    /// </summary>
+    private static readonly ushort[] WebPorts = [443, 8443, 4443, 9443, 10443, 465, 587, 993, 995, 853];
+
+    public static void OnClientHello(Flow flow, FlowInspection inspection, TlsClientHello hello, LearnedPools learned)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(inspection);
+        ArgumentNullException.ThrowIfNull(hello);
+        ArgumentNullException.ThrowIfNull(learned);
+        var contact = inspection.Contact;
+        if (hello.ServerName is { } name)
+        {
+            var kind = PoolNames.Match(name, inspection.Context!.Rules.Intel, learned, out var match);
+            if (kind == PoolNameMatch.Strong)
+            {
+                contact.Add(ContactSignal.PoolTlsName, "tls-sni:" + name, name);
+                contact.Note(PoolNames.Provenance(match));
+            }
+            else if (kind == PoolNameMatch.Weak)
+            {
+                contact.NoteWeakName(name);
+            }
+        }
+        if (TlsShapes.IsXmrigDefaultShape(hello) && Array.IndexOf(WebPorts, flow.ServerPort) < 0)
+        {
+            contact.Add(ContactSignal.XmrigTlsClient, "tls-client:no-sni-no-alpn");
+        }
+    }
+
+    public static void OnServerHello(FlowInspection inspection, TlsServerHello hello)
+    {
+        ArgumentNullException.ThrowIfNull(inspection);
+        ArgumentNullException.ThrowIfNull(hello);
+        if (hello.Certificate is { } certificate && TlsShapes.IsXmrigProxyCertificate(certificate))
+        {
+            inspection.Contact.Add(ContactSignal.XmrigProxyCertificate, "tls-certificate:xmrig-default(CN=localhost,serial=1,3650d)");
+        }
+    }
+
+    /// <summary>The fingerprints an operator pivots on, added to the evidence of a flagged TLS flow.</summary>
+    public static void NoteFingerprints(FlowInspection inspection)
+    {
+        ArgumentNullException.ThrowIfNull(inspection);
+        if (inspection.Tls.ClientHello is { } client)
+        {
+            inspection.Contact.Note("ja4:" + TlsFingerprints.Ja4(client));
+            inspection.Contact.Note("ja3:" + TlsFingerprints.Ja3(client));
+        }
+        if (inspection.Tls.ServerHello is { } server)
+        {
+            inspection.Contact.Note("ja3s:" + TlsFingerprints.Ja3s(server));
+        }
+    }
+}
