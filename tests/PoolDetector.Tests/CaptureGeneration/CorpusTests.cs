@@ -10,6 +10,7 @@ namespace PoolDetector.Tests.CaptureGeneration;
 /// The corpus in pcaps/ as a whole: every file opens with libpcap and has packets, is described
 /// in pcaps/README.md, and has its flows in pcaps/expected-flows.csv, and every flow listed
 /// there really is in its file (so a re-recording that changed an ephemeral port is caught).
+/// A flow is a TCP connection or a UDP client/server pair (a DNS query and its answer).
 /// </summary>
 public sealed class CorpusTests
 {
@@ -81,8 +82,11 @@ public sealed class CorpusTests
             {
                 Assert.True(
                     seen.Contains(flow.Key),
-                    $"{group.Key}: no TCP packet {flow.ClientIp}:{flow.ClientPort} -> {flow.ServerIp}:{flow.ServerPort}");
-                Assert.True(flow.Category is "mining" or "none", $"{group.Key}: unknown category {flow.Category}");
+                    $"{group.Key}: no TCP or UDP packet {flow.ClientIp}:{flow.ClientPort} -> {flow.ServerIp}:{flow.ServerPort}");
+                Assert.True(
+                    flow.Category is "mining" or "pool-contact" or "crypto-node" or "none",
+                    $"{group.Key}: unknown category {flow.Category}");
+                Assert.True(flow.Dialect.Length > 0, $"{group.Key}: no dialect for {flow.Key}");
             }
         }
     }
@@ -119,6 +123,10 @@ public sealed class CorpusTests
             if (packet.Extract<IPPacket>() is { } ip && packet.Extract<TcpPacket>() is { } tcp)
             {
                 seen.Add($"{ip.SourceAddress}:{tcp.SourcePort}>{ip.DestinationAddress}:{tcp.DestinationPort}");
+            }
+            else if (packet.Extract<IPPacket>() is { } udpIp && packet.Extract<UdpPacket>() is { } udp)
+            {
+                seen.Add($"{udpIp.SourceAddress}:{udp.SourcePort}>{udpIp.DestinationAddress}:{udp.DestinationPort}");
             }
         }
         return seen;
