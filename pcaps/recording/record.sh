@@ -15,9 +15,11 @@
 # Traffic stays on loopback. Needs root (tcpdump), node, npm, tshark, openssl, and for the
 # "tls" group dnsmasq (Debian dnsmasq-base) and dig (bind9-dnsutils), installed here with
 # apt-get when missing.
-# Usage: sudo pcaps/recording/record.sh [--only plain|tls] [OUTDIR]   (OUTDIR defaults to pcaps/)
+# Usage: sudo pcaps/recording/record.sh [--only plain|tls|sv2] [OUTDIR]   (OUTDIR defaults to pcaps/)
 #   --only plain   only the five Stratum/JSON-RPC captures
 #   --only tls     only the four TLS/DNS captures
+#   --only sv2     only stratum-v2-shape.pcap: Stratum V2 handshake and record sizes from our
+#                  own script (sv2-shape.js, random handshake bytes), plus a 64-byte look-alike
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,8 +29,8 @@ if [ "${1:-}" = "--only" ]; then
     shift 2 || true
 fi
 case "$ONLY" in
-    all | plain | tls) ;;
-    *) echo "usage: record.sh [--only plain|tls] [OUTDIR]" >&2; exit 2 ;;
+    all | plain | tls | sv2) ;;
+    *) echo "usage: record.sh [--only plain|tls|sv2] [OUTDIR]" >&2; exit 2 ;;
 esac
 OUT=$(cd "${1:-$HERE/..}" && pwd)
 STRATUM_PORT=47333          # deliberately not a well-known pool port
@@ -52,6 +54,9 @@ INTRANET_ADDR=127.0.0.88    # INTRANET_NAME's A record
 CLIENT_ADDR=127.0.0.1       # the querying and connecting host of dns-pool-then-tls.pcap
 PLAIN_FILES=(stratum-v1-npm.pcap stratum-v1-npm-ipv6.pcap stratum-v1-npm-sll.pcap stratum-v1-npm-sll2.pcap jsonrpc-clean.pcap)
 TLS_FILES=(stratum-tls-sni.pcap stratum-tls-nosni.pcap tls-benign.pcap dns-pool-then-tls.pcap)
+SV2_PORT=47334              # Stratum V2 shape: in no pool list either
+SV2_NEGATIVE_PORT=47335     # the 64-byte look-alike that must stay clean
+SV2_FILES=(stratum-v2-shape.pcap)
 WORK=$(mktemp -d)
 PIDS=()
 
@@ -303,8 +308,26 @@ record_dns_then_tls() { # OUTFILE
     echo "record.sh: wrote $file"
 }
 
+record_sv2_shape() { # OUTFILE
+    # Not a real Stratum V2 implementation (none can be installed here): sv2-shape.js plays
+    # both sides with the real byte counts, see the comment at its top.
+    local file=$1
+    require_free_port "$SV2_PORT"
+    require_free_port "$SV2_NEGATIVE_PORT"
+    capture_start "$file" lo "tcp port $SV2_PORT or tcp port $SV2_NEGATIVE_PORT"
+    timeout 30 node sv2-shape.js server 127.0.0.1 "$SV2_PORT" "$SV2_NEGATIVE_PORT" >"$WORK/sv2.log" 2>&1 &
+    local server=$!
+    PIDS+=("$server")
+    wait_for_line "$WORK/sv2.log" "listening" 10
+    timeout 20 node sv2-shape.js client 127.0.0.1 "$SV2_PORT" "$SV2_NEGATIVE_PORT"
+    wait "$server"                 # the server exits by itself once both connections are closed
+    cat "$WORK/sv2.log"
+    capture_stop
+    echo "record.sh: wrote $file"
+}
+
 RECORDED=()
-if [ "$ONLY" != tls ]; then
+if [ "$ONLY" = all ] || [ "$ONLY" = plain ]; then
     record_stratum "$OUT/stratum-v1-npm.pcap" lo 127.0.0.1
     record_stratum "$OUT/stratum-v1-npm-ipv6.pcap" lo ::1
     record_stratum "$OUT/stratum-v1-npm-sll.pcap" any 127.0.0.1 -y LINUX_SLL
@@ -312,7 +335,7 @@ if [ "$ONLY" != tls ]; then
     record_jsonrpc "$OUT/jsonrpc-clean.pcap"
     RECORDED+=("${PLAIN_FILES[@]}")
 fi
-if [ "$ONLY" != plain ]; then
+if [ "$ONLY" = all ] || [ "$ONLY" = tls ]; then
     make_certificates
     # TLS 1.3 (Node's default), SNI = the pool name, no ALPN: XMRig with "sni": true.
     record_stratum_tls "$OUT/stratum-tls-sni.pcap" pool "" --sni "$POOL_NAME"
@@ -322,6 +345,10 @@ if [ "$ONLY" != plain ]; then
     record_tls_benign "$OUT/tls-benign.pcap"
     record_dns_then_tls "$OUT/dns-pool-then-tls.pcap"
     RECORDED+=("${TLS_FILES[@]}")
+fi
+if [ "$ONLY" = all ] || [ "$ONLY" = sv2 ]; then
+    record_sv2_shape "$OUT/stratum-v2-shape.pcap"
+    RECORDED+=("${SV2_FILES[@]}")
 fi
 
 # Recorded flows carry fresh ephemeral client ports: rewrite the recorded files' rows of
@@ -335,6 +362,16 @@ plain_rows() { # FILE: one row per SYN
             else if ($6 == hp) { category = "none"; dialect = "jsonrpc-http" }
             else { category = "none"; dialect = "jsonrpc-tcp" }
             print file "," client "," $3 "," server "," $6 "," category "," dialect ","
+        }'
+}
+
+sv2_rows() { # FILE: one row per SYN
+    tshark -r "$OUT/$1" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
+        -T fields -E separator=, -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport 2>/dev/null |
+        awk -F, -v file="$1" -v sp="$SV2_PORT" '{
+            if ($4 == sp) { category = "mining"; dialect = "stratum-v2" }
+            else { category = "none"; dialect = "tcp-64-byte-opening" }
+            print file "," $1 "," $2 "," $3 "," $4 "," category "," dialect ","
         }'
 }
 
@@ -372,7 +409,11 @@ update_expected_flows() {
     for f in "${RECORDED[@]}"; do
         case " ${PLAIN_FILES[*]} " in
             *" $f "*) plain_rows "$f" >>"$rows" ;;
-            *) tls_rows "$f" >>"$rows" ;;
+            *)
+                case " ${SV2_FILES[*]} " in
+                    *" $f "*) sv2_rows "$f" >>"$rows" ;;
+                    *) tls_rows "$f" >>"$rows" ;;
+                esac ;;
         esac
     done
     printf '%s\n' "${RECORDED[@]}" >"$WORK/recorded.txt"
