@@ -30,8 +30,12 @@ public enum ContactSignal : byte
     Behaviour,
 }
 
-/// <summary>How a signal reports: under which dialect (rules/dialects.yml), how strong, and whether it may report alone.</summary>
-public readonly record struct ContactSignalRule(string Dialect, Confidence Confidence, bool StandsAlone);
+/// <summary>
+/// How a signal reports: under which dialect (rules/dialects.yml), how strong, whether it may
+/// report alone, and whether it is about the flow's server (a DNS look-up's server is the
+/// resolver, a URL in a web page names some other host: those say nothing of the server).
+/// </summary>
+public readonly record struct ContactSignalRule(string Dialect, Confidence Confidence, bool StandsAlone, bool AboutServer = true);
 
 /// <summary>
 /// The pool-contact evidence of one flow, pooled with its inspection state. Texts are built
@@ -52,9 +56,9 @@ public sealed class ContactEvidence
     public static ContactSignalRule RuleOf(ContactSignal signal) => signal switch
     {
         ContactSignal.PoolTlsName => new("pool-tls-sni", Confidence.Medium, true),
-        ContactSignal.PoolDnsName => new("pool-dns", Confidence.Medium, true),
+        ContactSignal.PoolDnsName => new("pool-dns", Confidence.Medium, true, AboutServer: false),
         ContactSignal.PoolHttpHost => new("pool-http-host", Confidence.Medium, true),
-        ContactSignal.StratumUrl => new("stratum-url", Confidence.Medium, true),
+        ContactSignal.StratumUrl => new("stratum-url", Confidence.Medium, true, AboutServer: false),
         ContactSignal.XmrigProxyCertificate => new("xmrig-proxy-certificate", Confidence.Medium, true),
         ContactSignal.HostHistory => new("pool-host-history", Confidence.Medium, true),
         ContactSignal.DnsBoundAddress => new("pool-address-dns", Confidence.Low, true),

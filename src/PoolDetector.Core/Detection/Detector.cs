@@ -5,6 +5,7 @@ using PoolDetector.Core.Protocols;
 using PoolDetector.Core.Protocols.Dns;
 using PoolDetector.Core.Protocols.Http;
 using PoolDetector.Core.Protocols.Stratum;
+using PoolDetector.Core.Protocols.StratumV2;
 using PoolDetector.Core.Protocols.Tls;
 using PoolDetector.Core.Rules;
 
@@ -107,6 +108,15 @@ public sealed class Detector : IFlowConsumer
         var evidence = inspection.Evidence;
         var context = inspection.Context!;
         var scoring = context.Rules.Scoring;
+        if (!inspection.StratumV2.Settled)
+        {
+            // Sizes only: rejected on the first turn that is not 64 bytes for nearly every flow.
+            StratumV2ShapeInspector.OnPayload(inspection.StratumV2, d, payload.Length, timestampMicros);
+            if (_reporting == DetectionReporting.OnVerdict && !inspection.Reported && inspection.StratumV2.Status == StratumV2ShapeStatus.Confirmed)
+            {
+                Report(flow, inspection, flowEnded: false);
+            }
+        }
         switch (inspection.Framing)
         {
             case FlowFraming.JsonLines:
@@ -155,7 +165,7 @@ public sealed class Detector : IFlowConsumer
         {
             Abandon(inspection, d);
         }
-        if (inspection.DirectionAbandoned(0) && inspection.DirectionAbandoned(1))
+        if (!inspection.WantsMorePayload)
         {
             flow.WantsPayload = false;
         }
@@ -168,6 +178,7 @@ public sealed class Detector : IFlowConsumer
         {
             return;
         }
+        StratumV2ShapeInspector.OnGap(inspection.StratumV2, (int)direction, missingBytes, timestampMicros);
         switch (inspection.Framing)
         {
             case FlowFraming.JsonLines:
@@ -241,11 +252,31 @@ public sealed class Detector : IFlowConsumer
         }
         _sink.OnDetection(detection with { FlowEnded = flowEnded, ReportedBefore = inspection.Reported });
         inspection.Reported = true;
-        if (detection.Category != DetectionCategory.CryptoNode && detection.Confidence >= Confidence.Medium)
+        if (IsAboutThePool(detection, inspection))
         {
-            History.Remember(detection.MinerAddress, detection.PoolAddress, new HostPoolVerdict(
+            History.Remember(detection.MinerAddress, detection.PoolAddress, detection.PoolPort, new HostPoolVerdict(
                 detection.Category, detection.Dialect, detection.Confidence, detection.PoolHost, detection.Worker, flow.Id, now));
         }
+    }
+
+    /// <summary>
+    /// Whether a detection says its server is a pool, so later flows from the host to it may
+    /// inherit the verdict: mining, or pool contact through a signal about the server itself.
+    /// A verdict that rests on history alone is not remembered again, so that one mistake does
+    /// not live on by feeding itself.
+    /// </summary>
+    private static bool IsAboutThePool(MiningDetection detection, FlowInspection inspection)
+    {
+        if (detection.Confidence < Confidence.Medium || detection.Category == DetectionCategory.CryptoNode)
+        {
+            return false;
+        }
+        if (detection.Category == DetectionCategory.Mining)
+        {
+            return true;
+        }
+        var strongest = inspection.Contact.Strongest();
+        return strongest is { } signal && signal != ContactSignal.HostHistory && ContactEvidence.RuleOf(signal).AboutServer;
     }
 
     /// <summary>
@@ -279,7 +310,7 @@ public sealed class Detector : IFlowConsumer
                 (samePort ? "learned-endpoint:" : "learned-address:") + Endpoint(learned.Address, learned.Port) + "/" + learned.Dialect,
                 learned.Name);
         }
-        if (History.TryGet(flow.ClientAddress, flow.ServerAddress, nowMicros, out var earlier) && earlier.FlowId != flow.Id)
+        if (History.TryGet(flow.ClientAddress, flow.ServerAddress, flow.ServerPort, nowMicros, out var earlier) && earlier.FlowId != flow.Id)
         {
             contact.Add(ContactSignal.HostHistory, "host-history:" + earlier.Category.ToWireName() + "/" + earlier.Dialect, earlier.PoolName);
             contact.InheritedWorker ??= earlier.Worker;
@@ -364,7 +395,7 @@ public sealed class Detector : IFlowConsumer
         if (tls.Finished && tls.Status(0) != TlsParseStatus.NotTls && tls.Status(1) != TlsParseStatus.NotTls)
         {
             // Everything after the handshake is encrypted: only the packet counts go on.
-            flow.WantsPayload = false;
+            flow.WantsPayload = inspection.WantsMorePayload;
             if (_reporting == DetectionReporting.OnVerdict && !inspection.Reported && inspection.Contact.Any)
             {
                 Report(flow, inspection, flowEnded: false);
@@ -402,10 +433,7 @@ public sealed class Detector : IFlowConsumer
             inspection.DnsAbandoned[direction] = true;
             buffer.Release();
             Counters.DnsMalformed++;
-            if (inspection.DirectionAbandoned(0) && inspection.DirectionAbandoned(1))
-            {
-                flow.WantsPayload = false;
-            }
+            flow.WantsPayload = inspection.WantsMorePayload;
             return;
         }
         // Keep what is left of a message split across segments.

@@ -3,6 +3,7 @@ using PoolDetector.Core.Protocols.Http;
 using PoolDetector.Core.Protocols.JsonRpc;
 using PoolDetector.Core.Protocols.NodeP2p;
 using PoolDetector.Core.Protocols.Stratum;
+using PoolDetector.Core.Protocols.StratumV2;
 using PoolDetector.Core.Protocols.Tls;
 
 namespace PoolDetector.Core.Detection;
@@ -44,8 +45,13 @@ public sealed class FlowInspection
     public readonly bool[] DnsAbandoned = new bool[2];
     /// <summary>Signals of pool contact, for flows whose content does not show mining.</summary>
     public readonly ContactEvidence Contact = new();
+    /// <summary>Stratum V2's Noise handshake, recognised by its sizes (the content is encrypted).</summary>
+    public readonly StratumV2ShapeState StratumV2 = new();
     /// <summary>Whether this flow's pool endpoint has been added to the learned pools.</summary>
     public bool Learned;
+
+    /// <summary>Whether any inspector still wants this flow's payload.</summary>
+    public bool WantsMorePayload => !(DirectionAbandoned(0) && DirectionAbandoned(1) && StratumV2.Settled);
 
     public bool DirectionAbandoned(int direction) => Framing switch
     {
@@ -77,6 +83,7 @@ public sealed class FlowInspection
         DnsAbandoned[0] = false;
         DnsAbandoned[1] = false;
         Contact.Reset();
+        StratumV2.Reset();
         Learned = false;
     }
 }

@@ -85,6 +85,14 @@ public struct DnsPoolObserver : IDnsRecordHandler
         if (root is not null)
         {
             Follow(target.ToString(), root);
+            return;
+        }
+        // An alias of a pool name (a miner's own domain pointing at the pool): the pool's name
+        // roots the chain from here on.
+        root = Classify(target, "dns-cname:", alias: owner);
+        if (root is not null)
+        {
+            Follow(root, root);
         }
     }
 
@@ -100,7 +108,7 @@ public struct DnsPoolObserver : IDnsRecordHandler
     }
 
     /// <summary>A pool name as a string (and evidence), or null for every other name: no allocation then.</summary>
-    private readonly string? Classify(ReadOnlySpan<char> name, string label)
+    private readonly string? Classify(ReadOnlySpan<char> name, string label, ReadOnlySpan<char> alias = default)
     {
         var kind = PoolNames.Match(name, _intel, _learned, out var match);
         if (kind == PoolNameMatch.None)
@@ -110,7 +118,7 @@ public struct DnsPoolObserver : IDnsRecordHandler
         var text = name.ToString();
         if (kind == PoolNameMatch.Strong)
         {
-            _evidence.Add(ContactSignal.PoolDnsName, label + text, text);
+            _evidence.Add(ContactSignal.PoolDnsName, alias.IsEmpty ? label + text : $"{label}{alias}->{text}", text);
             _evidence.Note(PoolNames.Provenance(match));
             return text;
         }

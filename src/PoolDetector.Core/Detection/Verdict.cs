@@ -2,6 +2,7 @@ using System.Globalization;
 using PoolDetector.Core.Flows;
 using PoolDetector.Core.Protocols;
 using PoolDetector.Core.Protocols.NodeP2p;
+using PoolDetector.Core.Protocols.StratumV2;
 using PoolDetector.Core.Rules;
 
 namespace PoolDetector.Core.Detection;
@@ -18,7 +19,10 @@ public static class Verdict
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(inspection);
         ArgumentNullException.ThrowIfNull(rules);
-        return JudgeMining(flow, inspection, rules) ?? JudgeNode(flow, inspection, rules) ?? JudgeContact(flow, inspection, rules);
+        return JudgeMining(flow, inspection, rules)
+            ?? JudgeStratumV2(flow, inspection, rules)
+            ?? JudgeNode(flow, inspection, rules)
+            ?? JudgeContact(flow, inspection, rules);
     }
 
     /// <summary>
@@ -155,6 +159,54 @@ public static class Verdict
             PacketsToClient = reversed ? flow.PacketsToServer : flow.PacketsToClient,
             BytesToServer = reversed ? flow.BytesToClient : flow.BytesToServer,
             BytesToClient = reversed ? flow.BytesToServer : flow.BytesToClient,
+        };
+    }
+
+    /// <summary>
+    /// Stratum V2 by its Noise handshake sizes (64 bytes answered by 234, then records):
+    /// mining with medium confidence (DESIGN.md), never high, as the messages are encrypted.
+    /// A handshake still standing when the flow ends counts too (a session cut short).
+    /// </summary>
+    private static MiningDetection? JudgeStratumV2(Flow flow, FlowInspection inspection, RuleSet rules)
+    {
+        var shape = inspection.StratumV2;
+        if (shape.Status is not (StratumV2ShapeStatus.Confirmed or StratumV2ShapeStatus.HandshakeSeen)
+            || !rules.DialectsById.TryGetValue("stratum-v2", out var dialect))
+        {
+            return null;
+        }
+        var confirmed = shape.Status == StratumV2ShapeStatus.Confirmed;
+        string[] evidence = confirmed
+            ? ["sv2-noise-handshake:64/234", "sv2-encrypted-records"]
+            : ["sv2-noise-handshake:64/234"];
+        var contact = inspection.Contact;
+        return new MiningDetection
+        {
+            FlowId = flow.Id,
+            TimestampMicros = confirmed ? shape.ConfirmedMicros : shape.HandshakeMicros,
+            MinerAddress = flow.ClientAddress,
+            MinerPort = flow.ClientPort,
+            PoolAddress = flow.ServerAddress,
+            PoolPort = flow.ServerPort,
+            Transport = flow.Transport,
+            Vlans = VlansOf(flow),
+            AppProtocol = dialect.AppProtocol,
+            Category = dialect.Category,
+            Dialect = dialect.Id,
+            Confidence = Confidence.Medium,
+            Evidence = [.. evidence, .. contact.Items],
+            SignatureId = dialect.SignatureId,
+            SignatureRevision = dialect.Revision,
+            Signature = dialect.Signature,
+            Severity = dialect.Severity,
+            Worker = contact.InheritedWorker,
+            PoolHost = contact.PoolName ?? contact.WeakName,
+            FirstSeenMicros = flow.FirstSeenMicros,
+            LastSeenMicros = flow.LastSeenMicros,
+            PacketsToServer = flow.PacketsToServer,
+            PacketsToClient = flow.PacketsToClient,
+            BytesToServer = flow.BytesToServer,
+            BytesToClient = flow.BytesToClient,
         };
     }
 

@@ -3,7 +3,7 @@ using PoolDetector.Core.Rules;
 
 namespace PoolDetector.Core.Detection.Memory;
 
-/// <summary>The last verdict reported for an internal host and a pool address.</summary>
+/// <summary>The last verdict reported for an internal host and a pool endpoint.</summary>
 public readonly record struct HostPoolVerdict(
     DetectionCategory Category,
     string Dialect,
@@ -14,9 +14,10 @@ public readonly record struct HostPoolVerdict(
     long SeenMicros);
 
 /// <summary>
-/// Verdicts per (internal host, pool address) (DESIGN.md, "Detector"): once a host has mined
-/// with a pool, its reconnects, its TLS sessions and its half-open attempts to that address
-/// inherit the label, with the wallet it used. Bounded; entries older than
+/// Verdicts per (internal host, pool endpoint) (DESIGN.md, "Detector"): once a host has mined
+/// with a pool, its reconnects, its TLS sessions and its half-open attempts to that endpoint
+/// inherit the label, with the wallet it used. Other ports of the same address are the learned
+/// pools' business (<see cref="LearnedPools"/>), which apply to every host. Bounded; entries older than
 /// <see cref="HoldMicros"/> of packet time no longer count.
 /// </summary>
 public sealed class HostPoolHistory
@@ -24,11 +25,11 @@ public sealed class HostPoolHistory
     public const int DefaultCapacity = 65_536;
     public const long HoldMicros = 7L * 86_400_000_000;
 
-    private readonly BoundedLru<(IpAddress Host, IpAddress Pool), HostPoolVerdict> _verdicts;
+    private readonly BoundedLru<(IpAddress Host, IpAddress Pool, ushort Port), HostPoolVerdict> _verdicts;
 
     public HostPoolHistory(int capacity = DefaultCapacity)
     {
-        _verdicts = new BoundedLru<(IpAddress, IpAddress), HostPoolVerdict>(capacity);
+        _verdicts = new BoundedLru<(IpAddress, IpAddress, ushort), HostPoolVerdict>(capacity);
     }
 
     public int Count => _verdicts.Count;
@@ -36,21 +37,21 @@ public sealed class HostPoolHistory
     public long Evicted => _verdicts.Evicted;
 
     /// <summary>Keeps the strongest verdict: a later weak contact does not overwrite an earlier mining session.</summary>
-    public void Remember(IpAddress host, IpAddress pool, HostPoolVerdict verdict)
+    public void Remember(IpAddress host, IpAddress pool, ushort port, HostPoolVerdict verdict)
     {
-        if (_verdicts.TryGetValue((host, pool), out var earlier)
+        if (_verdicts.TryGetValue((host, pool, port), out var earlier)
             && verdict.SeenMicros - earlier.SeenMicros < HoldMicros
             && Rank(earlier) > Rank(verdict))
         {
-            _verdicts.Set((host, pool), earlier with { SeenMicros = verdict.SeenMicros });
+            _verdicts.Set((host, pool, port), earlier with { SeenMicros = verdict.SeenMicros });
             return;
         }
-        _verdicts.Set((host, pool), verdict);
+        _verdicts.Set((host, pool, port), verdict);
     }
 
-    public bool TryGet(IpAddress host, IpAddress pool, long nowMicros, out HostPoolVerdict verdict)
+    public bool TryGet(IpAddress host, IpAddress pool, ushort port, long nowMicros, out HostPoolVerdict verdict)
     {
-        if (_verdicts.TryGetValue((host, pool), out verdict) && nowMicros - verdict.SeenMicros <= HoldMicros)
+        if (_verdicts.TryGetValue((host, pool, port), out verdict) && nowMicros - verdict.SeenMicros <= HoldMicros)
         {
             return true;
         }
