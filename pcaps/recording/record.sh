@@ -5,6 +5,7 @@
 #   stratum-v1-npm-sll.pcap    Stratum V1, IPv4, tcpdump -i any -y LINUX_SLL  (Linux cooked v1)
 #   stratum-v1-npm-sll2.pcap   Stratum V1, IPv4, tcpdump -i any -y LINUX_SLL2 (Linux cooked v2)
 #   jsonrpc-clean.pcap         jayson JSON-RPC 2.0 over TCP (port 3333) and HTTP (port 8545)
+#   ethereum-devp2p.pcap       @ethereumjs/devp2p: discv4 over UDP and RLPx over TCP, ports 30311/30312
 # Traffic stays on loopback. Needs root (tcpdump), node and npm.
 # Usage: sudo pcaps/recording/record.sh [OUTDIR]     (OUTDIR defaults to pcaps/)
 set -euo pipefail
@@ -14,6 +15,8 @@ OUT=$(cd "${1:-$HERE/..}" && pwd)
 STRATUM_PORT=47333          # deliberately not a well-known pool port
 JSONRPC_TCP_PORT=3333       # deliberately the classic pool port: ports are priors, not proof
 JSONRPC_HTTP_PORT=8545      # the usual Ethereum node RPC port
+ETH_PORT_A=30311            # Ethereum nodes: deliberately not the default 30303 (ports are priors)
+ETH_PORT_B=30312
 WORK=$(mktemp -d)
 PIDS=()
 
@@ -34,6 +37,13 @@ fi
 require_free_port() {
     if ss -Hltn "sport = :$1" | grep -q .; then
         echo "record.sh: port $1 is in use; stop whatever listens there first" >&2
+        exit 1
+    fi
+}
+
+require_free_udp_port() {
+    if ss -Hlun "sport = :$1" | grep -q .; then
+        echo "record.sh: UDP port $1 is in use; stop whatever listens there first" >&2
         exit 1
     fi
 }
@@ -101,11 +111,25 @@ record_jsonrpc() { # OUTFILE
     echo "record.sh: wrote $file"
 }
 
+record_ethereum() { # OUTFILE
+    local file=$1 port
+    for port in "$ETH_PORT_A" "$ETH_PORT_B"; do
+        require_free_port "$port"
+        require_free_udp_port "$port"
+    done
+    capture_start "$file" lo "port $ETH_PORT_A or port $ETH_PORT_B"
+    # Both nodes live in one process, which exits by itself once A has disconnected from B.
+    timeout 20 node ethereum-peers.js 127.0.0.1 "$ETH_PORT_A" "$ETH_PORT_B"
+    capture_stop
+    echo "record.sh: wrote $file"
+}
+
 record_stratum "$OUT/stratum-v1-npm.pcap" lo 127.0.0.1
 record_stratum "$OUT/stratum-v1-npm-ipv6.pcap" lo ::1
 record_stratum "$OUT/stratum-v1-npm-sll.pcap" any 127.0.0.1 -y LINUX_SLL
 record_stratum "$OUT/stratum-v1-npm-sll2.pcap" any 127.0.0.1 -y LINUX_SLL2
 record_jsonrpc "$OUT/jsonrpc-clean.pcap"
+record_ethereum "$OUT/ethereum-devp2p.pcap"
 
 # Recorded flows carry fresh ephemeral client ports: rewrite their rows of expected-flows.csv
 # (generated files' rows are left as they are).
@@ -124,16 +148,22 @@ update_expected_flows() {
                 print file "," client "," $3 "," server "," $6 "," category "," dialect ","
             }' >>"$rows"
     done
+    # Ethereum: the discv4 UDP flow has fixed ports (client = A, which sent the first ping);
+    # the RLPx connection's client port is ephemeral, taken from its SYN.
+    echo "ethereum-devp2p.pcap,127.0.0.1,$ETH_PORT_A,127.0.0.1,$ETH_PORT_B,crypto-node,ethereum-discv4," >>"$rows"
+    tshark -r "$OUT/ethereum-devp2p.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
+        -T fields -E separator=, -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport 2>/dev/null |
+        awk -F, '{ print "ethereum-devp2p.pcap," $1 "," $2 "," $3 "," $4 ",crypto-node,ethereum-devp2p," }' >>"$rows"
     {
         head -n 1 "$csv"
-        { tail -n +2 "$csv" | grep -vE '^(stratum-v1-npm(-ipv6|-sll|-sll2)?|jsonrpc-clean)\.pcap,'; cat "$rows"; } | LC_ALL=C sort -t, -k1,1 -s
+        { tail -n +2 "$csv" | grep -vE '^(stratum-v1-npm(-ipv6|-sll|-sll2)?|jsonrpc-clean|ethereum-devp2p)\.pcap,'; cat "$rows"; } | LC_ALL=C sort -t, -k1,1 -s
     } >"$WORK/expected-flows.csv"
     cp "$WORK/expected-flows.csv" "$csv"
     echo "record.sh: updated $csv"
 }
 update_expected_flows
 
-for f in stratum-v1-npm.pcap stratum-v1-npm-ipv6.pcap stratum-v1-npm-sll.pcap stratum-v1-npm-sll2.pcap jsonrpc-clean.pcap; do
+for f in stratum-v1-npm.pcap stratum-v1-npm-ipv6.pcap stratum-v1-npm-sll.pcap stratum-v1-npm-sll2.pcap jsonrpc-clean.pcap ethereum-devp2p.pcap; do
     echo "== $f"
-    tshark -r "$OUT/$f" -q -z conv,tcp 2>/dev/null | sed -n '/<->/p' || true
+    tshark -r "$OUT/$f" -q -z conv,tcp -z conv,udp 2>/dev/null | sed -n '/<->/p' || true
 done

@@ -75,12 +75,9 @@ public sealed class Detector : IFlowConsumer
         {
             inspection.Framing = DecideFraming(payload, direction);
         }
-        if (inspection.BytesInspected[d] == 0)
-        {
-            // Node P2P headers are binary and fixed: only a direction's first bytes are looked
-            // at (first-byte reject), alongside the framers, which abandon binary directions.
-            inspection.Node.OnFirstPayload(d, payload, timestampMicros);
-        }
+        // Node P2P: fixed headers on a direction's first bytes, the RLPx handshake by turns
+        // (constant work per chunk, over within each side's first turn).
+        inspection.Node.OnPayload(d, payload, timestampMicros);
         var evidence = inspection.Evidence;
         var context = inspection.Context!;
         var scoring = context.Rules.Scoring;
@@ -113,7 +110,7 @@ public sealed class Detector : IFlowConsumer
         {
             Abandon(inspection, d);
         }
-        if (inspection.DirectionAbandoned(0) && inspection.DirectionAbandoned(1))
+        if (inspection.DirectionAbandoned(0) && inspection.DirectionAbandoned(1) && !inspection.Node.WantsPayload)
         {
             flow.WantsPayload = false;
         }
@@ -126,6 +123,7 @@ public sealed class Detector : IFlowConsumer
         {
             return;
         }
+        inspection.Node.OnGap((int)direction, missingBytes, timestampMicros);
         switch (inspection.Framing)
         {
             case FlowFraming.JsonLines:
