@@ -15,9 +15,11 @@
 # Traffic stays on loopback. Needs root (tcpdump), node, npm, tshark, openssl, and for the
 # "tls" group dnsmasq (Debian dnsmasq-base) and dig (bind9-dnsutils), installed here with
 # apt-get when missing.
-# Usage: sudo pcaps/recording/record.sh [--only plain|tls|sv2] [OUTDIR]   (OUTDIR defaults to pcaps/)
+# Usage: sudo pcaps/recording/record.sh [--only plain|tls|sv2|eth] [OUTDIR]   (OUTDIR defaults to pcaps/)
 #   --only plain   only the five Stratum/JSON-RPC captures
 #   --only tls     only the four TLS/DNS captures
+#   --only eth     only ethereum-devp2p.pcap: @ethereumjs/devp2p, discv4 over UDP and RLPx over
+#                  TCP between two nodes on ports 30311/30312
 #   --only sv2     only stratum-v2-shape.pcap: Stratum V2 handshake and record sizes from our
 #                  own script (sv2-shape.js, random handshake bytes), plus a 64-byte look-alike
 set -euo pipefail
@@ -29,8 +31,8 @@ if [ "${1:-}" = "--only" ]; then
     shift 2 || true
 fi
 case "$ONLY" in
-    all | plain | tls | sv2) ;;
-    *) echo "usage: record.sh [--only plain|tls|sv2] [OUTDIR]" >&2; exit 2 ;;
+    all | plain | tls | sv2 | eth) ;;
+    *) echo "usage: record.sh [--only plain|tls|sv2|eth] [OUTDIR]" >&2; exit 2 ;;
 esac
 OUT=$(cd "${1:-$HERE/..}" && pwd)
 STRATUM_PORT=47333          # deliberately not a well-known pool port
@@ -57,6 +59,9 @@ TLS_FILES=(stratum-tls-sni.pcap stratum-tls-nosni.pcap tls-benign.pcap dns-pool-
 SV2_PORT=47334              # Stratum V2 shape: in no pool list either
 SV2_NEGATIVE_PORT=47335     # the 64-byte look-alike that must stay clean
 SV2_FILES=(stratum-v2-shape.pcap)
+ETH_PORT_A=30311            # Ethereum nodes: deliberately not the default 30303 (ports are priors)
+ETH_PORT_B=30312
+ETH_FILES=(ethereum-devp2p.pcap)
 WORK=$(mktemp -d)
 PIDS=()
 
@@ -88,6 +93,13 @@ fi
 require_free_port() {
     if ss -Hltn "sport = :$1" | grep -q .; then
         echo "record.sh: port $1 is in use; stop whatever listens there first" >&2
+        exit 1
+    fi
+}
+
+require_free_udp_port() {
+    if ss -Hlun "sport = :$1" | grep -q .; then
+        echo "record.sh: UDP port $1 is in use; stop whatever listens there first" >&2
         exit 1
     fi
 }
@@ -326,6 +338,19 @@ record_sv2_shape() { # OUTFILE
     echo "record.sh: wrote $file"
 }
 
+record_ethereum() { # OUTFILE
+    local file=$1 port
+    for port in "$ETH_PORT_A" "$ETH_PORT_B"; do
+        require_free_port "$port"
+        require_free_udp_port "$port"
+    done
+    capture_start "$file" lo "port $ETH_PORT_A or port $ETH_PORT_B"
+    # Both nodes live in one process, which exits by itself once A has disconnected from B.
+    timeout 20 node ethereum-peers.js 127.0.0.1 "$ETH_PORT_A" "$ETH_PORT_B"
+    capture_stop
+    echo "record.sh: wrote $file"
+}
+
 RECORDED=()
 if [ "$ONLY" = all ] || [ "$ONLY" = plain ]; then
     record_stratum "$OUT/stratum-v1-npm.pcap" lo 127.0.0.1
@@ -350,6 +375,10 @@ if [ "$ONLY" = all ] || [ "$ONLY" = sv2 ]; then
     record_sv2_shape "$OUT/stratum-v2-shape.pcap"
     RECORDED+=("${SV2_FILES[@]}")
 fi
+if [ "$ONLY" = all ] || [ "$ONLY" = eth ]; then
+    record_ethereum "$OUT/ethereum-devp2p.pcap"
+    RECORDED+=("${ETH_FILES[@]}")
+fi
 
 # Recorded flows carry fresh ephemeral client ports: rewrite the recorded files' rows of
 # expected-flows.csv (other files' rows, generated ones included, are left as they are).
@@ -363,6 +392,14 @@ plain_rows() { # FILE: one row per SYN
             else { category = "none"; dialect = "jsonrpc-tcp" }
             print file "," client "," $3 "," server "," $6 "," category "," dialect ","
         }'
+}
+
+eth_rows() { # FILE: the discv4 UDP flow has fixed ports (client = A, which sent the first ping);
+    # the RLPx connection's client port is ephemeral, taken from its SYN.
+    echo "$1,127.0.0.1,$ETH_PORT_A,127.0.0.1,$ETH_PORT_B,crypto-node,ethereum-discv4,"
+    tshark -r "$OUT/$1" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
+        -T fields -E separator=, -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport 2>/dev/null |
+        awk -F, -v file="$1" '{ print file "," $1 "," $2 "," $3 "," $4 ",crypto-node,ethereum-devp2p," }'
 }
 
 sv2_rows() { # FILE: one row per SYN
@@ -412,7 +449,11 @@ update_expected_flows() {
             *)
                 case " ${SV2_FILES[*]} " in
                     *" $f "*) sv2_rows "$f" >>"$rows" ;;
-                    *) tls_rows "$f" >>"$rows" ;;
+                    *)
+                        case " ${ETH_FILES[*]} " in
+                            *" $f "*) eth_rows "$f" >>"$rows" ;;
+                            *) tls_rows "$f" >>"$rows" ;;
+                        esac ;;
                 esac ;;
         esac
     done

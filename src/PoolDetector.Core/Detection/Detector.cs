@@ -79,9 +79,8 @@ public sealed class Detector : IFlowConsumer
         }
         else if (flow.Transport != TransportProtocol.Tcp)
         {
-            // No other UDP protocol is inspected; the flow is still judged by its addresses.
+            // Other UDP: only Ethereum's discovery protocol is looked for, datagram by datagram.
             inspection.Framing = FlowFraming.None;
-            flow.WantsPayload = false;
         }
     }
 
@@ -95,16 +94,18 @@ public sealed class Detector : IFlowConsumer
             return;
         }
         var d = (int)direction;
+        if (flow.Transport == TransportProtocol.Udp && inspection.Framing != FlowFraming.Dns)
+        {
+            OnDatagram(flow, inspection, d, payload, timestampMicros);
+            return;
+        }
         if (inspection.Framing == FlowFraming.Undecided)
         {
             inspection.Framing = DecideFraming(payload, direction);
         }
-        if (inspection.BytesInspected[d] == 0)
-        {
-            // Node P2P headers are binary and fixed: only a direction's first bytes are looked
-            // at (first-byte reject), alongside the framers, which abandon binary directions.
-            inspection.Node.OnFirstPayload(d, payload, timestampMicros);
-        }
+        // Node P2P: fixed headers on a direction's first bytes, the RLPx handshake by turns
+        // (constant work per chunk, over within each side's first turn).
+        inspection.Node.OnPayload(d, payload, timestampMicros);
         var evidence = inspection.Evidence;
         var context = inspection.Context!;
         var scoring = context.Rules.Scoring;
@@ -178,6 +179,7 @@ public sealed class Detector : IFlowConsumer
         {
             return;
         }
+        inspection.Node.OnGap((int)direction, missingBytes, timestampMicros);
         StratumV2ShapeInspector.OnGap(inspection.StratumV2, (int)direction, missingBytes, timestampMicros);
         switch (inspection.Framing)
         {
@@ -400,6 +402,23 @@ public sealed class Detector : IFlowConsumer
             {
                 Report(flow, inspection, flowEnded: false);
             }
+        }
+    }
+
+    /// <summary>
+    /// A UDP datagram outside DNS: every datagram of a discv4 exchange is a discv4 packet, so
+    /// the first one that is not lets the flow go (its packets are still counted).
+    /// </summary>
+    private void OnDatagram(Flow flow, FlowInspection inspection, int direction, ReadOnlySpan<byte> datagram, long timestampMicros)
+    {
+        if (!inspection.Node.OnDatagram(direction, datagram, timestampMicros))
+        {
+            flow.WantsPayload = false;
+            return;
+        }
+        if (_reporting == DetectionReporting.OnVerdict && !inspection.Reported && inspection.Node.Confirmed)
+        {
+            Report(flow, inspection, flowEnded: false);
         }
     }
 

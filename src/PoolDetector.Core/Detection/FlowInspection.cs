@@ -51,7 +51,7 @@ public sealed class FlowInspection
     public bool Learned;
 
     /// <summary>Whether any inspector still wants this flow's payload.</summary>
-    public bool WantsMorePayload => !(DirectionAbandoned(0) && DirectionAbandoned(1) && StratumV2.Settled);
+    public bool WantsMorePayload => !(DirectionAbandoned(0) && DirectionAbandoned(1) && StratumV2.Settled && !Node.WantsPayload);
 
     public bool DirectionAbandoned(int direction) => Framing switch
     {

@@ -220,12 +220,16 @@ public static class Verdict
         NodeProtocol.Bitcoin => "bitcoin-p2p",
         NodeProtocol.Levin => "monero-levin",
         NodeProtocol.Nano => "nano-node",
+        NodeProtocol.Devp2p => "ethereum-devp2p",
+        NodeProtocol.Discv4 => "ethereum-discv4",
         _ => null,
     };
 
     /// <summary>
     /// Node traffic: one direction opening with a node header is medium, the peer answering
-    /// with the same protocol and network is high. Never mining, whatever the port.
+    /// with the same protocol and network is high. Never mining, whatever the port. The source
+    /// is the flow's client, or the side the protocol shows opened the exchange (RLPx
+    /// initiator, discv4 pinger) where that differs, as on a UDP flow oriented by its ports.
     /// </summary>
     private static MiningDetection? JudgeNode(Flow flow, FlowInspection inspection, RuleSet rules)
     {
@@ -237,14 +241,15 @@ public static class Verdict
             return null;
         }
         var vlans = VlansOf(flow);
+        var reversed = node.InitiatorDirection == 1;
         return new MiningDetection
         {
             FlowId = flow.Id,
             TimestampMicros = node.FirstSeenMicros != 0 ? node.FirstSeenMicros : flow.LastSeenMicros,
-            MinerAddress = flow.ClientAddress,
-            MinerPort = flow.ClientPort,
-            PoolAddress = flow.ServerAddress,
-            PoolPort = flow.ServerPort,
+            MinerAddress = reversed ? flow.ServerAddress : flow.ClientAddress,
+            MinerPort = reversed ? flow.ServerPort : flow.ClientPort,
+            PoolAddress = reversed ? flow.ClientAddress : flow.ServerAddress,
+            PoolPort = reversed ? flow.ClientPort : flow.ServerPort,
             Transport = flow.Transport,
             Vlans = vlans,
             AppProtocol = dialect.AppProtocol,
@@ -258,20 +263,38 @@ public static class Verdict
             Severity = dialect.Severity,
             FirstSeenMicros = flow.FirstSeenMicros,
             LastSeenMicros = flow.LastSeenMicros,
-            PacketsToServer = flow.PacketsToServer,
-            PacketsToClient = flow.PacketsToClient,
-            BytesToServer = flow.BytesToServer,
-            BytesToClient = flow.BytesToClient,
+            PacketsToServer = reversed ? flow.PacketsToClient : flow.PacketsToServer,
+            PacketsToClient = reversed ? flow.PacketsToServer : flow.PacketsToClient,
+            BytesToServer = reversed ? flow.BytesToClient : flow.BytesToServer,
+            BytesToClient = reversed ? flow.BytesToServer : flow.BytesToClient,
         };
     }
 
-    /// <summary>The node evidence as it reads in the event: <c>bitcoin-magic:f9beb4d9</c>, <c>bitcoin-command:version</c>, <c>levin-signature</c>, ...</summary>
+    /// <summary>
+    /// The node evidence as it reads in the event: <c>bitcoin-magic:f9beb4d9</c>,
+    /// <c>bitcoin-command:version</c>, <c>levin-signature</c>, <c>rlpx-auth-eip8</c>,
+    /// <c>discv4-hash-ok</c>, <c>discv4-ping</c>, ...
+    /// </summary>
     public static string[] DescribeNode(NodeP2pState node)
     {
         ArgumentNullException.ThrowIfNull(node);
         var items = new List<string>(6);
-        for (var d = 0; d < 2; d++)
+        if (node.Protocol == NodeProtocol.Discv4)
         {
+            // The hash is what makes a datagram discv4; then every packet type seen.
+            items.Add("discv4-hash-ok");
+            for (var type = 1; type <= 6; type++)
+            {
+                if ((node.Discv4PacketTypes & (1 << type)) != 0)
+                {
+                    items.Add("discv4-" + EthereumP2p.Discv4PacketName(type));
+                }
+            }
+        }
+        // The initiator's message first (the auth before the ack).
+        for (var i = 0; i < 2; i++)
+        {
+            var d = i ^ node.InitiatorDirection;
             ref readonly var message = ref node.Direction(d);
             var texts = message.Protocol switch
             {
@@ -291,6 +314,11 @@ public static class Verdict
                     "nano-magic:R" + (char)message.Magic,
                     "nano-network:" + NodeP2pInspector.NanoNetwork(message.Magic),
                     "nano-message:" + NodeP2pInspector.NanoMessageType(message.Command),
+                },
+                NodeProtocol.Devp2p => new[]
+                {
+                    EthereumP2p.RlpxHandshakeName((RlpxHandshake)message.Command)!,
+                    "ecies-key-on-secp256k1",
                 },
                 _ => [],
             };

@@ -13,6 +13,10 @@ public enum NodeProtocol : byte
     Levin,
     /// <summary>Nano node protocol: 'R', network letter, three version bytes, message type, extensions.</summary>
     Nano,
+    /// <summary>Ethereum devp2p over TCP: the RLPx handshake (ECIES auth and ack), see <see cref="EthereumP2p"/>.</summary>
+    Devp2p,
+    /// <summary>Ethereum node discovery v4 over UDP: datagrams that carry their own Keccak-256 hash.</summary>
+    Discv4,
 }
 
 [InlineArray(NodeP2pInspector.BitcoinCommandBytes)]
@@ -24,8 +28,8 @@ public struct BitcoinCommand
 /// <summary>
 /// One recognised node message header. <see cref="Magic"/> is the Bitcoin network magic
 /// (as read big-endian, f9beb4d9 for mainnet), or the Nano network letter; <see cref="Command"/>
-/// the levin command id or the Nano message type; <see cref="BitcoinCommand"/> the
-/// NUL-padded Bitcoin command.
+/// the levin command id, the Nano message type, the <see cref="RlpxHandshake"/> of a devp2p
+/// turn or the first discv4 packet type; <see cref="BitcoinCommand"/> the NUL-padded Bitcoin command.
 /// </summary>
 public struct NodeMessage
 {
@@ -199,14 +203,52 @@ public static class NodeP2pInspector
     }
 }
 
+[InlineArray(EthereumP2p.RlpxHeadBytes)]
+internal struct RlpxHeadBuffer
+{
+    private byte _first;
+}
+
+/// <summary>One direction's first turn, followed for the RLPx handshake.</summary>
+internal struct RlpxTurn
+{
+    public RlpxHeadBuffer Head;
+    public int HeadLength;
+    public long Bytes;
+    public int MessageBytes;
+    public RlpxHandshake Kind;
+    /// <summary>Judged for good: recognised (a message is set) or not RLPx.</summary>
+    public bool Finished;
+}
+
 /// <summary>
 /// What a flow's directions showed of node traffic: the first header each direction opened
-/// with. Pooled with the flow's inspection state.
+/// with, the RLPx handshake turns, the discv4 datagrams. Pooled with the flow's inspection state.
 /// </summary>
+/// <remarks>
+/// RLPx is recognised by turns, which survive any segmentation: the side that speaks first
+/// (the initiator) must send exactly one auth and then wait, so its whole first turn is
+/// 2 + size bytes (EIP-8) or 307 bytes; the other side's first turn must open with an ack of
+/// 2 + size or 210 bytes (it may send its first encrypted frame straight after). Both must
+/// open with an ECIES ephemeral key that is a point on secp256k1.
+/// </remarks>
 public sealed class NodeP2pState
 {
     private NodeMessage _toServer;
     private NodeMessage _toClient;
+    private RlpxTurn _turn0;
+    private RlpxTurn _turn1;
+    /// <summary>Bit d: direction d has sent payload.</summary>
+    private byte _started;
+    /// <summary>The direction that spoke first; -1 before anyone did.</summary>
+    private sbyte _firstSpeaker = -1;
+    /// <summary>The direction of the last payload; -1 before any.</summary>
+    private sbyte _lastSpeaker = -1;
+    /// <summary>RLPx tracking is over: both turns judged, or the flow is something else.</summary>
+    private bool _rlpxDone;
+    /// <summary>Bit t: a discv4 packet of type t was seen, either direction.</summary>
+    private byte _discv4Types;
+    private sbyte _discv4Initiator = -1;
 
     /// <summary>Packet time of the first recognised header; 0 until then.</summary>
     public long FirstSeenMicros;
@@ -220,7 +262,125 @@ public sealed class NodeP2pState
         && _toServer.Protocol == _toClient.Protocol
         && _toServer.Magic == _toClient.Magic;
 
-    /// <summary>Inspects the first payload of a direction.</summary>
+    /// <summary>
+    /// The direction of the side that opened the exchange, when the protocol says who did:
+    /// the RLPx initiator (the auth's sender), the sender of the first discv4 ping (else of the
+    /// first discv4 packet). 0 (the flow's client) for the other protocols. UDP flows have no
+    /// SYN, so their client is a guess from the ports; the verdict reports this side as the source.
+    /// </summary>
+    public int InitiatorDirection => Protocol switch
+    {
+        NodeProtocol.Devp2p when _firstSpeaker > 0 => 1,
+        NodeProtocol.Discv4 when _discv4Initiator > 0 => 1,
+        _ => 0,
+    };
+
+    /// <summary>The discv4 packet types seen (bit t for type t), either direction.</summary>
+    public int Discv4PacketTypes => _discv4Types;
+
+    /// <summary>
+    /// Whether the RLPx handshake is still being followed and needs this flow's next TCP
+    /// payload, even if every other inspector has let the flow go. Turns false within the
+    /// first turn of each side (about 2 KB at most), at once for anything that does not open
+    /// like RLPx.
+    /// </summary>
+    public bool WantsPayload => !_rlpxDone;
+
+    /// <summary>
+    /// Every TCP payload chunk of the flow, in stream order within each direction (the
+    /// detector's OnPayload). Runs the header check of <see cref="OnFirstPayload"/> on each
+    /// direction's first chunk, and follows the RLPx handshake turns. Constant work per
+    /// chunk once the turns are judged; no allocation.
+    /// </summary>
+    public void OnPayload(int direction, ReadOnlySpan<byte> payload, long timestampMicros)
+    {
+        if (payload.IsEmpty)
+        {
+            return;
+        }
+        var bit = (byte)(1 << direction);
+        if ((_started & bit) == 0)
+        {
+            _started |= bit;
+            if (_firstSpeaker < 0)
+            {
+                _firstSpeaker = (sbyte)direction;
+            }
+            OnFirstPayload(direction, payload, timestampMicros);
+            // A Bitcoin, levin or Nano header: not RLPx.
+            _rlpxDone |= Direction(direction).Protocol != NodeProtocol.None;
+        }
+        if (_rlpxDone)
+        {
+            return;
+        }
+        TakeTurn(direction);
+        ref var turn = ref Turn(direction);
+        if (!turn.Finished)
+        {
+            Follow(direction, ref turn, payload, timestampMicros);
+        }
+        _rlpxDone = Finished(0) && Finished(1);
+    }
+
+    /// <summary>
+    /// <paramref name="missingBytes"/> of a direction were lost (the detector's OnGap): a turn
+    /// whose opening is already read keeps counting its length, any other is given up.
+    /// </summary>
+    public void OnGap(int direction, long missingBytes, long timestampMicros)
+    {
+        if (_rlpxDone || (_started & (1 << direction)) == 0)
+        {
+            return;
+        }
+        TakeTurn(direction);
+        ref var turn = ref Turn(direction);
+        if (!turn.Finished)
+        {
+            if (turn.Kind == RlpxHandshake.None)
+            {
+                Fail(direction, ref turn);
+            }
+            else
+            {
+                turn.Bytes += missingBytes;
+                Judge(direction, ref turn, timestampMicros);
+            }
+        }
+        _rlpxDone = Finished(0) && Finished(1);
+    }
+
+    /// <summary>
+    /// One UDP datagram of the flow: a discv4 packet (hash verified) is recorded for its
+    /// direction and returns true. No allocation.
+    /// </summary>
+    public bool OnDatagram(int direction, ReadOnlySpan<byte> datagram, long timestampMicros)
+    {
+        if (!EthereumP2p.TryRecogniseDiscv4(datagram, out var type))
+        {
+            return false;
+        }
+        if (_discv4Initiator < 0 || (type == 1 && (_discv4Types & 0b10) == 0))
+        {
+            // The first ping's sender opened the exchange (else the first packet's).
+            _discv4Initiator = (sbyte)direction;
+        }
+        _discv4Types |= (byte)(1 << type);
+        ref var message = ref direction == 0 ? ref _toServer : ref _toClient;
+        if (message.Protocol == NodeProtocol.None)
+        {
+            message.Protocol = NodeProtocol.Discv4;
+            message.Magic = 0;
+            message.Command = type;
+        }
+        if (FirstSeenMicros == 0)
+        {
+            FirstSeenMicros = timestampMicros;
+        }
+        return true;
+    }
+
+    /// <summary>Inspects the first payload of a direction for a fixed node header (Bitcoin, levin, Nano).</summary>
     public void OnFirstPayload(int direction, ReadOnlySpan<byte> payload, long timestampMicros)
     {
         if (!NodeP2pInspector.TryRead(payload, out var message))
@@ -245,6 +405,128 @@ public sealed class NodeP2pState
     {
         _toServer = default;
         _toClient = default;
+        _turn0 = default;
+        _turn1 = default;
+        _started = 0;
+        _firstSpeaker = -1;
+        _lastSpeaker = -1;
+        _rlpxDone = false;
+        _discv4Types = 0;
+        _discv4Initiator = -1;
         FirstSeenMicros = 0;
+    }
+
+    private ref RlpxTurn Turn(int direction) => ref direction == 0 ? ref _turn0 : ref _turn1;
+
+    private bool Finished(int direction) => (_started & (1 << direction)) != 0 && Turn(direction).Finished;
+
+    private void Follow(int direction, ref RlpxTurn turn, ReadOnlySpan<byte> payload, long timestampMicros)
+    {
+        if (turn.HeadLength < EthereumP2p.RlpxHeadBytes)
+        {
+            Span<byte> head = turn.Head;
+            var take = Math.Min(payload.Length, EthereumP2p.RlpxHeadBytes - turn.HeadLength);
+            payload[..take].CopyTo(head[turn.HeadLength..]);
+            turn.HeadLength += take;
+            if (!EthereumP2p.CouldOpenRlpx(head[..turn.HeadLength]))
+            {
+                Fail(direction, ref turn);
+                return;
+            }
+            if (turn.HeadLength == EthereumP2p.RlpxHeadBytes)
+            {
+                turn.Kind = EthereumP2p.ReadRlpxHead(head, initiator: direction == _firstSpeaker, out turn.MessageBytes);
+                if (turn.Kind == RlpxHandshake.None)
+                {
+                    Fail(direction, ref turn);
+                    return;
+                }
+            }
+        }
+        turn.Bytes += payload.Length;
+        if (turn.Kind != RlpxHandshake.None)
+        {
+            Judge(direction, ref turn, timestampMicros);
+        }
+    }
+
+    /// <summary>An initiator's turn matches while it is exactly one auth long; a recipient's once it holds a whole ack.</summary>
+    private void Judge(int direction, ref RlpxTurn turn, long timestampMicros)
+    {
+        if (direction == _firstSpeaker)
+        {
+            if (turn.Bytes == turn.MessageBytes)
+            {
+                Recognise(direction, turn.Kind, timestampMicros);
+            }
+            else if (turn.Bytes > turn.MessageBytes)
+            {
+                Fail(direction, ref turn);
+            }
+        }
+        else if (turn.Bytes >= turn.MessageBytes)
+        {
+            Recognise(direction, turn.Kind, timestampMicros);
+            turn.Finished = true;
+        }
+    }
+
+    /// <summary>A side speaks: when the other side spoke last, the other side's (first) turn is over.</summary>
+    private void TakeTurn(int direction)
+    {
+        if (_lastSpeaker == 1 - direction)
+        {
+            CloseTurn(1 - direction);
+        }
+        _lastSpeaker = (sbyte)direction;
+    }
+
+    /// <summary>The other side spoke: this direction's first turn is over, and judged as it stands.</summary>
+    private void CloseTurn(int direction)
+    {
+        ref var turn = ref Turn(direction);
+        if (turn.Finished)
+        {
+            return;
+        }
+        var complete = turn.Kind != RlpxHandshake.None
+            && (direction == _firstSpeaker ? turn.Bytes == turn.MessageBytes : turn.Bytes >= turn.MessageBytes);
+        if (complete)
+        {
+            turn.Finished = true;
+        }
+        else
+        {
+            Fail(direction, ref turn);
+        }
+    }
+
+    private void Recognise(int direction, RlpxHandshake kind, long timestampMicros)
+    {
+        ref var message = ref direction == 0 ? ref _toServer : ref _toClient;
+        message = default;
+        message.Protocol = NodeProtocol.Devp2p;
+        message.Command = (uint)kind;
+        if (FirstSeenMicros == 0)
+        {
+            FirstSeenMicros = timestampMicros;
+        }
+    }
+
+    private void Fail(int direction, ref RlpxTurn turn)
+    {
+        turn.Finished = true;
+        turn.Kind = RlpxHandshake.None;
+        ref var message = ref direction == 0 ? ref _toServer : ref _toClient;
+        if (message.Protocol == NodeProtocol.Devp2p)
+        {
+            // An auth candidate that turned out longer than one auth.
+            message = default;
+            ref readonly var other = ref Direction(1 - direction);
+            if (other.Protocol == NodeProtocol.None)
+            {
+                FirstSeenMicros = 0;
+            }
+        }
     }
 }
