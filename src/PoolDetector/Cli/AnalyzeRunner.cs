@@ -79,7 +79,10 @@ internal static class AnalyzeRunner
         {
             return ExitCodes.InputError;
         }
-        return totals.Detections(DetectionCategory.Mining) > 0 ? ExitCodes.MiningFound : ExitCodes.Clean;
+        // Contact with a pool is mining activity hidden by encryption; node traffic is not mining.
+        return totals.Detections(DetectionCategory.Mining) + totals.Detections(DetectionCategory.PoolContact) > 0
+            ? ExitCodes.MiningFound
+            : ExitCodes.Clean;
     }
 
     internal static string DescribeReadFailure(string file, CaptureReadResult result)

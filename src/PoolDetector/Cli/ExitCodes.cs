@@ -5,7 +5,7 @@ internal static class ExitCodes
 {
     /// <summary>Ran cleanly and found no mining.</summary>
     public const int Clean = 0;
-    /// <summary>Found at least one flow of category <c>mining</c>.</summary>
+    /// <summary>Found at least one flow of category <c>mining</c> or <c>pool-contact</c>.</summary>
     public const int MiningFound = 1;
     /// <summary>Bad usage or configuration: nothing was analysed.</summary>
     public const int Usage = 2;
