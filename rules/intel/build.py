@@ -9,6 +9,12 @@ few rows also name a non-permissive source (et_open: ET licence). Source names a
 against PERMISSIVE below: non-permissive names are removed from meta.source, and a row
 left with no permissive source is not shipped at all.
 
+browser-mining.tsv comes from anudeepND's CoinMiner hosts file (MIT) in
+../shared/pools/raw/anudeepnd/, which ship-candidate leaves out: the in-browser mining
+hosts of the Coinhive era and its clones, exact names (HOST) as a hosts file blocks them.
+Names already in pools-domains.tsv are not repeated; a name under a parent that
+ship-candidate flags (popular site, dynamic DNS) is weak.
+
 Rows flagged as popular sites, dynamic-DNS names or shared cloud/CDN ranges are shipped
 with confidence `weak`: they may name a detection but are never evidence on their own.
 pool-suffixes.txt is not used: it records no per-entry source.
@@ -98,7 +104,14 @@ def build_addresses(src, date, dropped):
         used.update(srcs)
         ip, cloud = r["ip"], r.get("cloud_range", "")
         ports = [p for p in r.get("ports_seen_in_maltrail", "").split(",") if p]
-        for port in ports or [""]:
+        # maltrail lists address:port pairs, the other lists bare addresses: an address a
+        # source lists bare is a pool on every port (pools listen on several, one per
+        # difficulty), and only maltrail's own pairs are limited to their port.
+        bare = [s for s in srcs if s != "maltrail"]
+        listings = [(port, ["maltrail"] if bare else srcs) for port in ports] if "maltrail" in srcs else []
+        if bare or not listings:
+            listings.append(("", bare or srcs))
+        for port, port_srcs in listings:
             kind = "node" if port in NODE_PORTS else "pool"
             notes = []
             if cloud:
@@ -109,13 +122,47 @@ def build_addresses(src, date, dropped):
             weak = bool(cloud) or kind == "node"
             host = f"[{ip}]" if ":" in ip else ip
             indicator = f"{host}:{port}" if port else ip
-            rows.append((indicator, "ADDR", ",".join(srcs), desc, "weak" if weak else "strong"))
+            rows.append((indicator, "ADDR", ",".join(port_srcs), desc, "weak" if weak else "strong"))
     rows.sort()
     out = header("Mining-pool IP addresses, with the port they were listed with where known.", used, date, src,
                  ["ADDR a.b.c.d:port matches that port only; ADDR without a port matches every port.",
                   "Pool IPs change: treat these as stale hints. Shared cloud ranges and node ports are weak."])
     out += ["\t".join(r) for r in rows]
     return out, rows
+
+
+def build_browser(src, date, listed, weak_parents):
+    hosts_file = os.path.normpath(os.path.join(src, "..", "raw", "anudeepnd", "CoinMiner.txt"))
+    rows, seen = [], set()
+    with open(hosts_file, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split("#", 1)[0].split()
+            if len(parts) < 2 or parts[0] not in ("0.0.0.0", "127.0.0.1"):
+                continue
+            for name in parts[1:]:
+                name = name.lower().rstrip(".")
+                if name in seen or name in ("localhost", "0.0.0.0") or covered(name, listed):
+                    continue
+                seen.add(name)
+                parent = next((p for p in weak_parents if name == p or name.endswith("." + p)), None)
+                desc = "browser" + (f"; under {parent}, {weak_parents[parent]}" if parent else "")
+                rows.append((name, "HOST", "anudeepnd", desc, "weak" if parent else "strong"))
+    rows.sort()
+    out = header("In-browser mining host names (Coinhive and its clones), exact names.", {"anudeepnd"}, date, src,
+                 [f"Taken from {os.path.relpath(hosts_file, os.path.dirname(src))} (a hosts file: each name exactly, HOST).",
+                  "Names pools-domains.tsv already covers are left out."])
+    out += ["\t".join(r) for r in rows]
+    return out, rows
+
+
+def covered(name, listed):
+    """Whether a DOMAIN entry of pools-domains.tsv (or the same HOST) already matches name."""
+    labels = name.split(".")
+    for i in range(len(labels)):
+        entry = listed.get(".".join(labels[i:]))
+        if entry == "DOMAIN" or (i == 0 and entry == "HOST"):
+            return True
+    return False
 
 
 def main():
@@ -126,14 +173,24 @@ def main():
     if not os.path.isdir(a.source):
         sys.exit(f"no ship-candidate folder at {a.source}")
     dropped = {}
+    listed, weak_parents = {}, {}
     for name, fn in (("pools-domains.tsv", build_domains), ("pools-addresses.tsv", build_addresses)):
         lines, rows = fn(a.source, a.date, dropped)
-        with open(os.path.join(HERE, name), "w", encoding="utf-8", newline="\n") as f:
-            f.write("\n".join(lines) + "\n")
-        print(f"{name}: {len(rows)} entries", file=sys.stderr)
+        write(name, lines, rows)
+        if name == "pools-domains.tsv":
+            listed = {r[0]: r[1] for r in rows}
+            weak_parents = {r[0]: r[3].split("; ", 1)[1] for r in rows if r[4] == "weak"}
+    lines, rows = build_browser(a.source, a.date, listed, weak_parents)
+    write("browser-mining.tsv", lines, rows)
     if dropped:
         print("non-permissive source names removed (rows dropped where nothing was left): "
               + ", ".join(f"{k}={v}" for k, v in sorted(dropped.items())), file=sys.stderr)
+
+
+def write(name, lines, rows):
+    with open(os.path.join(HERE, name), "w", encoding="utf-8", newline="\n") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"{name}: {len(rows)} entries", file=sys.stderr)
 
 
 if __name__ == "__main__":
