@@ -1,5 +1,6 @@
 using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
+using PoolDetector.Core.Detection.Memory;
 using PoolDetector.Core.Flows;
 using PoolDetector.Core.Protocols;
 using PoolDetector.Core.Rules;
@@ -34,12 +35,13 @@ public sealed class Engine
     private readonly Detector _detector;
     private long _lastTimestamp;
 
-    public Engine(RuleSet rules, EngineOptions options, IDetectionSink sink)
+    /// <param name="learned">Pool endpoints learned before (the daemon keeps them across restarts); null starts empty.</param>
+    public Engine(RuleSet rules, EngineOptions options, IDetectionSink sink, LearnedPools? learned = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
-        _detector = new Detector(rules, sink, options.Reporting);
+        _detector = new Detector(rules, sink, options.Reporting, learned);
         _flows = new FlowTable(options.Flows, _detector);
     }
 
@@ -50,6 +52,18 @@ public sealed class Engine
     public InspectionCounters InspectionCounters => _detector.Counters;
 
     public long Detections => _detector.Detections;
+
+    /// <summary>Detections the allowlist kept from being reported.</summary>
+    public long Allowlisted => _detector.Allowlisted;
+
+    /// <summary>Pool endpoints learned from confirmed mining sessions. Touch only on the packet thread.</summary>
+    public LearnedPools Learned => _detector.Learned;
+
+    /// <summary>Addresses DNS gave clients for pool names, still held.</summary>
+    public DnsAnswerCache DnsAnswers => _detector.DnsAnswers;
+
+    /// <summary>Verdicts per internal host and pool endpoint, still held.</summary>
+    public HostPoolHistory History => _detector.History;
 
     public int ActiveFlows => _flows.ActiveFlows;
 
