@@ -51,7 +51,9 @@ public sealed class ContactEvidence
     /// <summary>
     /// Each signal's dialect and strength. Medium: one strong, pool-specific signal (DESIGN.md);
     /// low: an address or a shape, which lists and chance get wrong more often. The XMRig client
-    /// shape and behaviour are common enough in other software that they only support others.
+    /// shape and behaviour are common enough in other software that they only support others:
+    /// the benign captures in ../shared/pcaps have long-lived P2P and instrument-control flows
+    /// (gnutella, HiSLIP) that behave like a pool session.
     /// </summary>
     public static ContactSignalRule RuleOf(ContactSignal signal) => signal switch
     {

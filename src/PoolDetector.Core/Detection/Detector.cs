@@ -317,6 +317,14 @@ public sealed class Detector : IFlowConsumer
             contact.Add(ContactSignal.HostHistory, "host-history:" + earlier.Category.ToWireName() + "/" + earlier.Dialect, earlier.PoolName);
             contact.InheritedWorker ??= earlier.Worker;
         }
+        // Behaviour, for TCP flows whose content is encrypted or unknown.
+        if (flow.Transport == TransportProtocol.Tcp
+            && inspection.Framing is FlowFraming.Tls or FlowFraming.JsonLines or FlowFraming.None
+            && inspection.Evidence.Score == 0
+            && FlowBehaviour.LooksLikeMining(flow, out var behaviour))
+        {
+            contact.Add(ContactSignal.Behaviour, behaviour);
+        }
         if (inspection.Framing == FlowFraming.Http && inspection.Evidence.PoolHost is { } host)
         {
             var kind = PoolNames.Match(host, intel, Learned, out var match);

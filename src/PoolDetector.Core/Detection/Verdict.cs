@@ -28,8 +28,8 @@ public static class Verdict
     /// <summary>
     /// Pool contact: the strongest signal present names the signature; confidence is that
     /// signal's (DESIGN.md: medium for a pool name or certificate, low for addresses and
-    /// shapes), raised from low to medium when two different signals agree. Never high: the
-    /// content was not seen. Signals that only support (a client shape, behaviour) report
+    /// shapes), raised from low to medium when a standing signal and another agree. Never high:
+    /// the content was not seen. Signals that only support (a client shape, behaviour) report
     /// nothing alone.
     /// </summary>
     private static MiningDetection? JudgeContact(Flow flow, FlowInspection inspection, RuleSet rules)
@@ -42,6 +42,7 @@ public static class Verdict
         DialectRule? dialect = null;
         var confidence = Confidence.Low;
         var standsAlone = false;
+        var supporting = 0;
         foreach (var signal in Enum.GetValues<ContactSignal>())
         {
             if (!contact.Has(signal))
@@ -56,16 +57,19 @@ public static class Verdict
             }
             dialect ??= candidate;
             standsAlone |= rule.StandsAlone;
+            supporting += rule.StandsAlone ? 0 : 1;
             if (rule.Confidence > confidence)
             {
                 confidence = rule.Confidence;
             }
         }
-        if (dialect is null || !standsAlone)
+        // Supporting signals report only together (XMRig's TLS shape on a flow that behaves like
+        // mining), and then as low.
+        if (dialect is null || (!standsAlone && supporting < 2))
         {
             return null;
         }
-        if (confidence == Confidence.Low && contact.SignalCount >= 2)
+        if (confidence == Confidence.Low && standsAlone && contact.SignalCount >= 2)
         {
             confidence = Confidence.Medium;
         }

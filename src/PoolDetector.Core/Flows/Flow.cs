@@ -33,6 +33,41 @@ public sealed class Flow
     public long BytesToServer { get; internal set; }
     public long BytesToClient { get; internal set; }
 
+    /// <summary>Packets carrying payload (retransmissions included), for behaviour when the content is opaque.</summary>
+    public long PayloadPacketsToServer { get; private set; }
+    public long PayloadPacketsToClient { get; private set; }
+
+    /// <summary>
+    /// Exchanges each side opened: payload after at least <see cref="ExchangeSilenceMicros"/> of
+    /// silence both ways. A pool pushing jobs opens exchanges from the server at a steady
+    /// cadence; web traffic is opened by the client. Counted for every flow, payload wanted or not.
+    /// </summary>
+    public long ServerOpenedExchanges { get; private set; }
+    public long ClientOpenedExchanges { get; private set; }
+
+    public const long ExchangeSilenceMicros = 1_000_000;
+
+    private long _lastPayloadMicros;
+
+    internal void CountExchange(bool fromClient, long timestampMicros)
+    {
+        var opens = _lastPayloadMicros == 0 || timestampMicros - _lastPayloadMicros >= ExchangeSilenceMicros;
+        if (fromClient)
+        {
+            PayloadPacketsToServer++;
+            ClientOpenedExchanges += opens ? 1 : 0;
+        }
+        else
+        {
+            PayloadPacketsToClient++;
+            ServerOpenedExchanges += opens ? 1 : 0;
+        }
+        if (timestampMicros > _lastPayloadMicros)
+        {
+            _lastPayloadMicros = timestampMicros;
+        }
+    }
+
     /// <summary>
     /// Set false by the consumer once no inspector wants more payload: the table then skips
     /// reassembly for this flow and only keeps counting packets (early exit).
@@ -77,6 +112,11 @@ public sealed class Flow
         PacketsToClient = 0;
         BytesToServer = 0;
         BytesToClient = 0;
+        PayloadPacketsToServer = 0;
+        PayloadPacketsToClient = 0;
+        ServerOpenedExchanges = 0;
+        ClientOpenedExchanges = 0;
+        _lastPayloadMicros = 0;
         WantsPayload = true;
         Attachment = null;
         ExpiryList = 0;

@@ -144,6 +144,10 @@ public sealed partial class FlowTable
             flow.PacketsToClient++;
             flow.BytesToClient += payload.Length;
         }
+        if (!payload.IsEmpty)
+        {
+            flow.CountExchange(fromClient, timestampMicros);
+        }
         // Merged or jittery captures can step back in time; last-seen never does.
         if (timestampMicros > flow.LastSeenMicros)
         {

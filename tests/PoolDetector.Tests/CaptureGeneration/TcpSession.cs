@@ -83,6 +83,12 @@ internal sealed class TcpSession
     /// <summary>The server sends each argument as one segment; the client acknowledges.</summary>
     public TcpSession Server(params string[] segments) => Send(fromClient: false, segments);
 
+    /// <summary>The client sends each argument as one binary segment; the server acknowledges.</summary>
+    public TcpSession ClientBytes(params byte[][] segments) => Send(fromClient: true, segments);
+
+    /// <summary>The server sends each argument as one binary segment; the client acknowledges.</summary>
+    public TcpSession ServerBytes(params byte[][] segments) => Send(fromClient: false, segments);
+
     public TcpSession Pause(TimeSpan span)
     {
         if (Captured)
@@ -118,7 +124,10 @@ internal sealed class TcpSession
         return pieces;
     }
 
-    private TcpSession Send(bool fromClient, string[] segments)
+    private TcpSession Send(bool fromClient, string[] segments) =>
+        Send(fromClient, Array.ConvertAll(segments, Encoding.UTF8.GetBytes));
+
+    private TcpSession Send(bool fromClient, byte[][] segments)
     {
         if (segments.Length == 0)
         {
@@ -126,7 +135,7 @@ internal sealed class TcpSession
         }
         foreach (var segment in segments)
         {
-            Emit(fromClient, Psh | Ack, Encoding.UTF8.GetBytes(segment));
+            Emit(fromClient, Psh | Ack, segment);
         }
         Emit(!fromClient, Ack, []);
         return this;
