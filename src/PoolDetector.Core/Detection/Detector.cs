@@ -327,7 +327,7 @@ public sealed class Detector : IFlowConsumer
         }
         if (inspection.Framing == FlowFraming.Http && inspection.Evidence.PoolHost is { } host)
         {
-            var kind = PoolNames.Match(host, intel, Learned, out var match);
+            var kind = PoolNames.Match(host, intel, Learned, nowMicros, out var match);
             if (kind == PoolNameMatch.Strong)
             {
                 contact.Add(ContactSignal.PoolHttpHost, "http-host:" + host, host);
@@ -342,7 +342,10 @@ public sealed class Detector : IFlowConsumer
 
     private static string Endpoint(IpAddress address, ushort port) => address.IsV4 ? $"{address}:{port}" : $"[{address}]:{port}";
 
-    /// <summary>The operator's exceptions: the internal host, the server, the pool's name or the wallet.</summary>
+    /// <summary>
+    /// The operator's exceptions: the internal host, the server, the pool's name or the wallet,
+    /// as of the detection's day (an entry that lapsed since loading no longer applies).
+    /// </summary>
     private static bool IsAllowlisted(MiningDetection detection, RuleSet rules)
     {
         var allow = rules.Intel.Allowlist;
@@ -350,11 +353,12 @@ public sealed class Detector : IFlowConsumer
         {
             return false;
         }
-        if (allow.IsAllowed(detection.MinerAddress) || allow.IsAllowed(detection.PoolAddress))
+        var day = PoolNames.Day(detection.TimestampMicros);
+        if (allow.IsAllowed(detection.MinerAddress, day) || allow.IsAllowed(detection.PoolAddress, day))
         {
             return true;
         }
-        if (detection.PoolHost is { } host && allow.IsAllowed(host))
+        if (detection.PoolHost is { } host && allow.IsAllowed(host, day))
         {
             return true;
         }
@@ -363,7 +367,7 @@ public sealed class Detector : IFlowConsumer
             // Workers are "WALLET", "WALLET.rig", "WALLET+difficulty" or "WALLET/email".
             var wallet = worker.AsSpan();
             var end = wallet.IndexOfAny('.', '+', '/');
-            return allow.TryMatchWallet(wallet, out _) || (end > 0 && allow.TryMatchWallet(wallet[..end], out _));
+            return allow.IsWalletAllowed(wallet, day) || (end > 0 && allow.IsWalletAllowed(wallet[..end], day));
         }
         return false;
     }
@@ -381,7 +385,7 @@ public sealed class Detector : IFlowConsumer
         var reversed = inspection.Evidence.ReversedWeight > inspection.Evidence.OrientedWeight;
         var pool = reversed ? flow.ClientAddress : flow.ServerAddress;
         var port = reversed ? flow.ClientPort : flow.ServerPort;
-        if (rules.Intel.Allowlist.IsAllowed(pool))
+        if (rules.Intel.Allowlist.IsAllowed(pool, PoolNames.Day(timestampMicros)))
         {
             return;
         }

@@ -17,12 +17,12 @@ public enum PoolNameMatch : byte
 /// <summary>Looks names up in the pool lists, the allowlist and the learned pools, in that order of authority.</summary>
 public static class PoolNames
 {
-    public static PoolNameMatch Match(ReadOnlySpan<char> name, PoolIntel intel, LearnedPools learned, out IntelMatch match)
+    public static PoolNameMatch Match(ReadOnlySpan<char> name, PoolIntel intel, LearnedPools learned, long nowMicros, out IntelMatch match)
     {
         ArgumentNullException.ThrowIfNull(intel);
         ArgumentNullException.ThrowIfNull(learned);
         match = default;
-        if (name.IsEmpty || intel.Allowlist.IsAllowed(name))
+        if (name.IsEmpty || (intel.Allowlist.Count > 0 && intel.Allowlist.IsAllowed(name, Day(nowMicros))))
         {
             return PoolNameMatch.None;
         }
@@ -32,6 +32,9 @@ public static class PoolNames
         }
         return learned.KnowsName(name) ? PoolNameMatch.Strong : PoolNameMatch.None;
     }
+
+    /// <summary>The UTC day of a packet time, for allowlist expiry.</summary>
+    public static DateOnly Day(long micros) => DateOnly.FromDateTime(DateTime.UnixEpoch.AddTicks(micros * TimeSpan.TicksPerMicrosecond));
 
     /// <summary>How a match reads in the event: <c>intel:pools-domains.tsv:nanopool.org</c>, or <c>learned</c>.</summary>
     public static string Provenance(in IntelMatch match) =>
@@ -110,7 +113,7 @@ public struct DnsPoolObserver : IDnsRecordHandler
     /// <summary>A pool name as a string (and evidence), or null for every other name: no allocation then.</summary>
     private readonly string? Classify(ReadOnlySpan<char> name, string label, ReadOnlySpan<char> alias = default)
     {
-        var kind = PoolNames.Match(name, _intel, _learned, out var match);
+        var kind = PoolNames.Match(name, _intel, _learned, _nowMicros, out var match);
         if (kind == PoolNameMatch.None)
         {
             return null;

@@ -22,7 +22,7 @@ public static class TlsSignals
         var contact = inspection.Contact;
         if (hello.ServerName is { } name)
         {
-            var kind = PoolNames.Match(name, inspection.Context!.Rules.Intel, learned, out var match);
+            var kind = PoolNames.Match(name, inspection.Context!.Rules.Intel, learned, flow.LastSeenMicros, out var match);
             if (kind == PoolNameMatch.Strong)
             {
                 contact.Add(ContactSignal.PoolTlsName, "tls-sni:" + name, name);

@@ -46,5 +46,17 @@ public sealed class IntelAllowlist
 
     public bool IsAllowed(ReadOnlySpan<char> domain) => Domains.Matches(domain);
 
+    /// <summary>
+    /// As of <paramref name="day"/> (packet time): an entry that lapsed since the lists were
+    /// loaded no longer applies, without waiting for a reload.
+    /// </summary>
+    public bool IsAllowed(IpAddress address, DateOnly day) => Addresses.TryMatch(address, 0, out var match) && InForce(match, day);
+
+    public bool IsAllowed(ReadOnlySpan<char> domain, DateOnly day) => Domains.TryMatch(domain, out var match) && InForce(match, day);
+
+    public bool IsWalletAllowed(ReadOnlySpan<char> wallet, DateOnly day) => TryMatchWallet(wallet, out var match) && InForce(match, day);
+
+    private static bool InForce(in IntelMatch match, DateOnly day) => match.Entry.Expires is not { } last || day <= last;
+
     internal void AddWallet(string wallet, IntelEntry entry) => _wallets.TryAdd(wallet, entry);
 }
