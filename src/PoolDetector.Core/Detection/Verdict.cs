@@ -77,39 +77,17 @@ public static class Verdict
         {
             TlsSignals.NoteFingerprints(inspection);
         }
-        return new MiningDetection
+        var appProtocol = inspection.Framing switch
         {
-            FlowId = flow.Id,
-            TimestampMicros = flow.FirstSeenMicros,
-            MinerAddress = flow.ClientAddress,
-            MinerPort = flow.ClientPort,
-            PoolAddress = flow.ServerAddress,
-            PoolPort = flow.ServerPort,
-            Transport = flow.Transport,
-            Vlans = VlansOf(flow),
-            AppProtocol = inspection.Framing switch
-            {
-                FlowFraming.Tls => "tls",
-                FlowFraming.Dns => "dns",
-                FlowFraming.Http => "http",
-                _ => dialect.AppProtocol,
-            },
-            Category = dialect.Category,
-            Dialect = dialect.Id,
-            Confidence = confidence,
-            Evidence = [.. contact.Items],
-            SignatureId = dialect.SignatureId,
-            SignatureRevision = dialect.Revision,
-            Signature = dialect.Signature,
-            Severity = dialect.Severity,
+            FlowFraming.Tls => "tls",
+            FlowFraming.Dns => "dns",
+            FlowFraming.Http => "http",
+            _ => dialect.AppProtocol,
+        };
+        return Detection(flow, reversed: false, dialect, confidence, appProtocol, [.. contact.Items], flow.FirstSeenMicros) with
+        {
             Worker = contact.InheritedWorker,
             PoolHost = contact.PoolName ?? contact.WeakName,
-            FirstSeenMicros = flow.FirstSeenMicros,
-            LastSeenMicros = flow.LastSeenMicros,
-            PacketsToServer = flow.PacketsToServer,
-            PacketsToClient = flow.PacketsToClient,
-            BytesToServer = flow.BytesToServer,
-            BytesToClient = flow.BytesToClient,
         };
     }
 
@@ -130,39 +108,17 @@ public static class Verdict
         var confidence = evidence.Score >= scoring.HighThreshold ? Confidence.High : Confidence.Medium;
         // Orientation came from ports when the SYN was missed; the protocol itself says who mines.
         var reversed = evidence.ReversedWeight > evidence.OrientedWeight;
-        var vlans = VlansOf(flow);
 
-        return new MiningDetection
+        var appProtocol = inspection.Framing == FlowFraming.Http ? "http" : dialect.AppProtocol;
+        var timestamp = evidence.ThresholdReachedMicros != 0 ? evidence.ThresholdReachedMicros : flow.LastSeenMicros;
+        return Detection(flow, reversed, dialect, confidence, appProtocol, [.. Describe(evidence, rules), .. inspection.Contact.Items], timestamp) with
         {
-            FlowId = flow.Id,
-            TimestampMicros = evidence.ThresholdReachedMicros != 0 ? evidence.ThresholdReachedMicros : flow.LastSeenMicros,
-            MinerAddress = reversed ? flow.ServerAddress : flow.ClientAddress,
-            MinerPort = reversed ? flow.ServerPort : flow.ClientPort,
-            PoolAddress = reversed ? flow.ClientAddress : flow.ServerAddress,
-            PoolPort = reversed ? flow.ClientPort : flow.ServerPort,
-            Transport = flow.Transport,
-            Vlans = vlans,
-            AppProtocol = inspection.Framing == FlowFraming.Http ? "http" : dialect.AppProtocol,
-            Category = DetectionCategory.Mining,
-            Dialect = dialect.Id,
-            Confidence = confidence,
-            Evidence = [.. Describe(evidence, rules), .. inspection.Contact.Items],
-            SignatureId = dialect.SignatureId,
-            SignatureRevision = dialect.Revision,
-            Signature = dialect.Signature,
-            Severity = dialect.Severity,
             Agent = evidence.Agent,
             Worker = evidence.Worker,
             Algorithm = evidence.Algorithm,
             PoolHost = evidence.PoolHost ?? inspection.Contact.PoolName ?? inspection.Contact.WeakName,
             SharesSubmitted = evidence.SharesSubmitted,
             SharesAccepted = evidence.SharesAccepted,
-            FirstSeenMicros = flow.FirstSeenMicros,
-            LastSeenMicros = flow.LastSeenMicros,
-            PacketsToServer = reversed ? flow.PacketsToClient : flow.PacketsToServer,
-            PacketsToClient = reversed ? flow.PacketsToServer : flow.PacketsToClient,
-            BytesToServer = reversed ? flow.BytesToClient : flow.BytesToServer,
-            BytesToClient = reversed ? flow.BytesToServer : flow.BytesToClient,
         };
     }
 
@@ -184,35 +140,44 @@ public static class Verdict
             ? ["sv2-noise-handshake:64/234", "sv2-encrypted-records"]
             : ["sv2-noise-handshake:64/234"];
         var contact = inspection.Contact;
-        return new MiningDetection
+        var timestamp = confirmed ? shape.ConfirmedMicros : shape.HandshakeMicros;
+        return Detection(flow, reversed: false, dialect, Confidence.Medium, dialect.AppProtocol, [.. evidence, .. contact.Items], timestamp) with
         {
-            FlowId = flow.Id,
-            TimestampMicros = confirmed ? shape.ConfirmedMicros : shape.HandshakeMicros,
-            MinerAddress = flow.ClientAddress,
-            MinerPort = flow.ClientPort,
-            PoolAddress = flow.ServerAddress,
-            PoolPort = flow.ServerPort,
-            Transport = flow.Transport,
-            Vlans = VlansOf(flow),
-            AppProtocol = dialect.AppProtocol,
-            Category = dialect.Category,
-            Dialect = dialect.Id,
-            Confidence = Confidence.Medium,
-            Evidence = [.. evidence, .. contact.Items],
-            SignatureId = dialect.SignatureId,
-            SignatureRevision = dialect.Revision,
-            Signature = dialect.Signature,
-            Severity = dialect.Severity,
             Worker = contact.InheritedWorker,
             PoolHost = contact.PoolName ?? contact.WeakName,
-            FirstSeenMicros = flow.FirstSeenMicros,
-            LastSeenMicros = flow.LastSeenMicros,
-            PacketsToServer = flow.PacketsToServer,
-            PacketsToClient = flow.PacketsToClient,
-            BytesToServer = flow.BytesToServer,
-            BytesToClient = flow.BytesToClient,
         };
     }
+
+    /// <summary>
+    /// What every detection has: the flow, turned round when the protocol shows the side
+    /// taken for the client is the server (<paramref name="reversed"/>), and the dialect's signature.
+    /// </summary>
+    private static MiningDetection Detection(Flow flow, bool reversed, DialectRule dialect, Confidence confidence, string appProtocol, IReadOnlyList<string> evidence, long timestampMicros) => new()
+    {
+        FlowId = flow.Id,
+        TimestampMicros = timestampMicros,
+        MinerAddress = reversed ? flow.ServerAddress : flow.ClientAddress,
+        MinerPort = reversed ? flow.ServerPort : flow.ClientPort,
+        PoolAddress = reversed ? flow.ClientAddress : flow.ServerAddress,
+        PoolPort = reversed ? flow.ClientPort : flow.ServerPort,
+        Transport = flow.Transport,
+        Vlans = VlansOf(flow),
+        AppProtocol = appProtocol,
+        Category = dialect.Category,
+        Dialect = dialect.Id,
+        Confidence = confidence,
+        Evidence = evidence,
+        SignatureId = dialect.SignatureId,
+        SignatureRevision = dialect.Revision,
+        Signature = dialect.Signature,
+        Severity = dialect.Severity,
+        FirstSeenMicros = flow.FirstSeenMicros,
+        LastSeenMicros = flow.LastSeenMicros,
+        PacketsToServer = reversed ? flow.PacketsToClient : flow.PacketsToServer,
+        PacketsToClient = reversed ? flow.PacketsToServer : flow.PacketsToClient,
+        BytesToServer = reversed ? flow.BytesToClient : flow.BytesToServer,
+        BytesToClient = reversed ? flow.BytesToServer : flow.BytesToClient,
+    };
 
     /// <summary>The flow's VLAN ids, outermost first, as the event lists them.</summary>
     private static ushort[] VlansOf(Flow flow) =>
@@ -244,34 +209,10 @@ public static class Verdict
             // An operator's rules without the node dialects: node traffic is not reported.
             return null;
         }
-        var vlans = VlansOf(flow);
         var reversed = node.InitiatorDirection == 1;
-        return new MiningDetection
-        {
-            FlowId = flow.Id,
-            TimestampMicros = node.FirstSeenMicros != 0 ? node.FirstSeenMicros : flow.LastSeenMicros,
-            MinerAddress = reversed ? flow.ServerAddress : flow.ClientAddress,
-            MinerPort = reversed ? flow.ServerPort : flow.ClientPort,
-            PoolAddress = reversed ? flow.ClientAddress : flow.ServerAddress,
-            PoolPort = reversed ? flow.ClientPort : flow.ServerPort,
-            Transport = flow.Transport,
-            Vlans = vlans,
-            AppProtocol = dialect.AppProtocol,
-            Category = DetectionCategory.CryptoNode,
-            Dialect = dialect.Id,
-            Confidence = node.Confirmed ? Confidence.High : Confidence.Medium,
-            Evidence = DescribeNode(node),
-            SignatureId = dialect.SignatureId,
-            SignatureRevision = dialect.Revision,
-            Signature = dialect.Signature,
-            Severity = dialect.Severity,
-            FirstSeenMicros = flow.FirstSeenMicros,
-            LastSeenMicros = flow.LastSeenMicros,
-            PacketsToServer = reversed ? flow.PacketsToClient : flow.PacketsToServer,
-            PacketsToClient = reversed ? flow.PacketsToServer : flow.PacketsToClient,
-            BytesToServer = reversed ? flow.BytesToClient : flow.BytesToServer,
-            BytesToClient = reversed ? flow.BytesToServer : flow.BytesToClient,
-        };
+        var confidence = node.Confirmed ? Confidence.High : Confidence.Medium;
+        var timestamp = node.FirstSeenMicros != 0 ? node.FirstSeenMicros : flow.LastSeenMicros;
+        return Detection(flow, reversed, dialect, confidence, dialect.AppProtocol, DescribeNode(node), timestamp);
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ using SharpPcap.LibPcap;
 namespace PoolDetector.Core.Tests.Decoding;
 
 /// <summary>One captured frame with the link type its file declared.</summary>
-internal sealed record CapturedFrame(string File, int Number, int LinkTypeNumber, byte[] Data);
+internal sealed record CapturedFrame(string File, int Number, int LinkTypeNumber, byte[] Data, long Micros);
 
 /// <summary>Reads the capture corpora: <c>../shared/pcaps</c> (when present) and the repository's <c>pcaps/</c>.</summary>
 internal static class CaptureCorpus
@@ -66,7 +66,8 @@ internal static class CaptureCorpus
             }
             number++;
             var raw = capture.GetPacket();
-            yield return new CapturedFrame(file, number, (int)raw.LinkLayerType, raw.Data);
+            yield return new CapturedFrame(file, number, (int)raw.LinkLayerType, raw.Data,
+                ((long)raw.Timeval.Seconds * 1_000_000) + (long)raw.Timeval.MicroSeconds);
         }
     }
 

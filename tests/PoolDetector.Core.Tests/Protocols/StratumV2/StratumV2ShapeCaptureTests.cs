@@ -3,8 +3,6 @@ using PoolDetector.Core.Flows;
 using PoolDetector.Core.Protocols.StratumV2;
 using PoolDetector.Core.Tests.Decoding;
 using PoolDetector.Testing;
-using SharpPcap;
-using SharpPcap.LibPcap;
 using Xunit.Abstractions;
 
 namespace PoolDetector.Core.Tests.Protocols.StratumV2;
@@ -59,40 +57,16 @@ public class StratumV2ShapeCaptureTests(ITestOutputHelper output)
     {
         var consumer = new ShapeConsumer(file);
         var table = new FlowTable(new FlowTableOptions(), consumer);
-        using var device = new CaptureFileReaderDevice(file);
-        try
-        {
-            device.Open();
-        }
-        catch (PcapException)
-        {
-            return [];
-        }
         var last = 0L;
-        while (true)
+        foreach (var frame in CaptureCorpus.Read(file))
         {
-            GetPacketStatus status;
-            PacketCapture capture;
-            try
-            {
-                status = device.GetNextPacket(out capture);
-            }
-            catch (PcapException)
-            {
-                break;   // cut short mid-record: keep what was read
-            }
-            if (status != GetPacketStatus.PacketRead)
-            {
-                break;
-            }
-            var raw = capture.GetPacket();
-            if (!LinkTypes.TryFromPcap((int)raw.LinkLayerType, out var linkType)
-                || PacketDecoder.Decode(linkType, raw.Data, out var packet) != DecodeStatus.Ok)
+            if (!CaptureCorpus.TryLinkType(frame, out var linkType)
+                || PacketDecoder.Decode(linkType, frame.Data, out var packet) != DecodeStatus.Ok)
             {
                 continue;
             }
-            last = ((long)raw.Timeval.Seconds * 1_000_000) + (long)raw.Timeval.MicroSeconds;
-            table.Process(packet, raw.Data, last);
+            last = frame.Micros;
+            table.Process(packet, frame.Data, last);
         }
         table.EndAll(last);
         return consumer.Results;
