@@ -108,8 +108,10 @@ internal sealed class DetectionAggregator
     }
 
     /// <summary>
-    /// Distinct miners with a <c>mining</c> flow still open or whose last packet is within
-    /// <paramref name="windowMicros"/> of <paramref name="nowMicros"/>: the headline number.
+    /// Distinct miners with a <c>mining</c> flow, or <c>pool-contact</c> of medium confidence
+    /// (mining hidden by TLS or a proxy: a pool's name, its certificate, its history), still open
+    /// or whose last packet is within <paramref name="windowMicros"/> of <paramref name="nowMicros"/>:
+    /// the headline number.
     /// </summary>
     public int CountMiningHosts(long nowMicros, long windowMicros)
     {
@@ -119,7 +121,7 @@ internal sealed class DetectionAggregator
             for (var node = _byRecency.Last; node is not null; node = node.Previous)
             {
                 var entry = node.Value;
-                if (entry.Category != DetectionCategory.Mining)
+                if (!entry.MiningActivity)
                 {
                     continue;
                 }
@@ -174,6 +176,8 @@ internal sealed class DetectionAggregator
         {
             entry.Category = DetectionCategory.Mining;
         }
+        entry.MiningActivity |= detection.Category == DetectionCategory.Mining
+            || (detection.Category == DetectionCategory.PoolContact && detection.Confidence >= Confidence.Medium);
         entry.Worker = detection.Worker ?? entry.Worker;
         return entry;
     }
@@ -190,6 +194,8 @@ internal sealed class DetectionAggregator
         public long SharesSubmitted { get; set; }
         public long SharesAccepted { get; set; }
         public string? Worker { get; set; }
+        /// <summary>Counts towards the mining hosts: mining, or pool contact of medium confidence.</summary>
+        public bool MiningActivity { get; set; }
     }
 
     private readonly record struct OpenFlow(AggregateKey Key, long Bytes, long SharesSubmitted, long SharesAccepted);
