@@ -16,6 +16,8 @@ public enum ContactSignal : byte
     StratumUrl,
     /// <summary>The certificate xmrig and xmrig-proxy generate when none is configured.</summary>
     XmrigProxyCertificate,
+    /// <summary>A client TLS fingerprint (JA4 or JA3) listed as mining software's in rules/tls.yml.</summary>
+    MinerTlsFingerprint,
     /// <summary>This internal host was seen mining with this pool address before (reconnect, failover, TLS).</summary>
     HostHistory,
     /// <summary>The server address came from a DNS answer for a pool name, to this client.</summary>
@@ -62,6 +64,7 @@ public sealed class ContactEvidence
         ContactSignal.PoolHttpHost => new("pool-http-host", Confidence.Medium, true),
         ContactSignal.StratumUrl => new("stratum-url", Confidence.Medium, true, AboutServer: false),
         ContactSignal.XmrigProxyCertificate => new("xmrig-proxy-certificate", Confidence.Medium, true),
+        ContactSignal.MinerTlsFingerprint => new("miner-tls-fingerprint", Confidence.Medium, true),
         ContactSignal.HostHistory => new("pool-host-history", Confidence.Medium, true),
         ContactSignal.DnsBoundAddress => new("pool-address-dns", Confidence.Low, true),
         ContactSignal.LearnedEndpoint => new("pool-address-learned", Confidence.Low, true),

@@ -33,6 +33,17 @@ public static class TlsSignals
                 contact.NoteWeakName(name);
             }
         }
+        var fingerprints = inspection.Context!.Rules.TlsFingerprints;
+        if (fingerprints.Count > 0)
+        {
+            // Computed only when the rules list fingerprints: an MD5 and a SHA-256 per TLS flow.
+            var ja4 = TlsFingerprints.Ja4(hello);
+            var ja3 = TlsFingerprints.Ja3(hello);
+            if (fingerprints.TryGetValue(ja4, out var rule) || fingerprints.TryGetValue(ja3, out rule))
+            {
+                contact.Add(ContactSignal.MinerTlsFingerprint, $"tls-fingerprint:{rule.Fingerprint}={rule.Software}");
+            }
+        }
         if (TlsShapes.IsXmrigDefaultShape(hello) && Array.IndexOf(WebPorts, flow.ServerPort) < 0)
         {
             contact.Add(ContactSignal.XmrigTlsClient, "tls-client:no-sni-no-alpn");

@@ -10,7 +10,7 @@ namespace PoolDetector.Core.Rules;
 /// Every problem in every file is collected (file, line, problem) before failing, so an
 /// operator fixes them all in one go; nothing half-loaded is ever returned.
 /// </summary>
-public static class RuleLoader
+public static partial class RuleLoader
 {
     private const int MaxRuleFileBytes = 4 * 1024 * 1024;
 
@@ -76,13 +76,14 @@ public static class RuleLoader
         return builder.Build();
     }
 
-    private sealed class Builder
+    private sealed partial class Builder
     {
         private readonly List<RuleError> _errors = [];
         private readonly List<(DialectRule Rule, string File, int Line, int SignatureLine)> _dialects = [];
         private readonly List<(MethodRule Rule, string File, int Line)> _methods = [];
         private readonly List<(HeaderRule Rule, string File, int Line)> _headers = [];
         private readonly List<AgentRule> _agents = [];
+        private readonly List<(TlsFingerprintRule Rule, string File, int Line)> _tlsFingerprints = [];
         private readonly List<string> _files = [];
         private ScoringRule? _scoring;
         private bool _scoringSeen;
@@ -155,8 +156,14 @@ public static class RuleLoader
                 case "scoring":
                     ReadScoring(root);
                     break;
+                case "tls_fingerprints":
+                    foreach (var item in RequiredList(root, "fingerprints"))
+                    {
+                        ReadTlsFingerprint(item);
+                    }
+                    break;
                 default:
-                    Error(root, $"unknown kind '{kind}' (expected dialects, methods, agents, http_headers or scoring)");
+                    Error(root, $"unknown kind '{kind}' (expected dialects, methods, agents, http_headers, scoring or tls_fingerprints)");
                     break;
             }
         }
@@ -221,7 +228,8 @@ public static class RuleLoader
                 _headers.ConvertAll(h => h.Rule),
                 _scoring!,
                 _files,
-                _intel);
+                _intel,
+                _tlsFingerprints.ConvertAll(f => f.Rule));
         }
 
         private void ReadDialect(YamlMappingNode node)
@@ -314,6 +322,47 @@ public static class RuleLoader
             }
             _headers.Add((new HeaderRule(name, sender.Value, dialect, weight.Value), _file, Line(node)));
         }
+
+        private void ReadTlsFingerprint(YamlMappingNode node)
+        {
+            var ja4 = OptionalString(node, "ja4");
+            var ja3 = OptionalString(node, "ja3");
+            var software = RequiredString(node, "software");
+            var source = RequiredString(node, "source");
+            CheckKeys(node, "ja4", "ja3", "software", "source");
+            if ((ja4 is null) == (ja3 is null))
+            {
+                Error(node, "give exactly one of 'ja4' and 'ja3'");
+                return;
+            }
+            if (ja4 is not null && !Ja4Shape().IsMatch(ja4))
+            {
+                Error(node.Children[new YamlScalarNode("ja4")], $"'{ja4}' is not a JA4 fingerprint (like t13d1516h2_8daaf6152771_02713d6af862)");
+                return;
+            }
+            if (ja3 is not null && !Ja3Shape().IsMatch(ja3))
+            {
+                Error(node.Children[new YamlScalarNode("ja3")], $"'{ja3}' is not a JA3 fingerprint (32 hexadecimal digits)");
+                return;
+            }
+            if (software is null || source is null)
+            {
+                return;
+            }
+            var fingerprint = (ja4 ?? ja3!).ToLowerInvariant();
+            if (_tlsFingerprints.Exists(f => f.Rule.Fingerprint == fingerprint))
+            {
+                Error(node, $"fingerprint '{fingerprint}' is listed twice");
+                return;
+            }
+            _tlsFingerprints.Add((new TlsFingerprintRule(fingerprint, software, source), _file, Line(node)));
+        }
+
+        [System.Text.RegularExpressions.GeneratedRegex("^[tqd][0-9a-z]{2}[di][0-9]{4}[0-9a-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+        private static partial System.Text.RegularExpressions.Regex Ja4Shape();
+
+        [System.Text.RegularExpressions.GeneratedRegex("^[0-9a-f]{32}$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+        private static partial System.Text.RegularExpressions.Regex Ja3Shape();
 
         private void ReadScoring(YamlMappingNode node)
         {

@@ -90,6 +90,9 @@ public sealed record ScoringRule(
     int MaxLineBytes,
     int InspectBytesPerDirection);
 
+/// <summary>A client TLS fingerprint (JA4 or JA3) of mining software, and where it was seen.</summary>
+public sealed record TlsFingerprintRule(string Fingerprint, string Software, string Source);
+
 /// <summary>Everything loaded from <c>rules/</c>, immutable once built.</summary>
 public sealed class RuleSet
 {
@@ -100,9 +103,11 @@ public sealed class RuleSet
         IReadOnlyList<HeaderRule> headers,
         ScoringRule scoring,
         IReadOnlyList<string> files,
-        PoolIntel? intel = null)
+        PoolIntel? intel = null,
+        IReadOnlyList<TlsFingerprintRule>? tlsFingerprints = null)
     {
         Intel = intel ?? PoolIntel.Empty;
+        TlsFingerprints = (tlsFingerprints ?? []).ToDictionary(f => f.Fingerprint, StringComparer.OrdinalIgnoreCase);
         Dialects = dialects;
         Methods = methods;
         Agents = agents;
@@ -131,9 +136,12 @@ public sealed class RuleSet
     /// <summary>The files these rules came from, for logs and metrics.</summary>
     public IReadOnlyList<string> Files { get; }
 
+    /// <summary>Miner TLS fingerprints by JA4 or JA3 (<c>rules/tls.yml</c>).</summary>
+    public IReadOnlyDictionary<string, TlsFingerprintRule> TlsFingerprints { get; }
+
     /// <summary>Known pools and the operator's allowlist (<c>rules/intel/</c>), loaded and reloaded with the rules.</summary>
     public PoolIntel Intel { get; }
 
     /// <summary>The number of individual rules, for the <c>rules loaded</c> metric.</summary>
-    public int Count => Dialects.Count + Methods.Count + Agents.Count + Headers.Count;
+    public int Count => Dialects.Count + Methods.Count + Agents.Count + Headers.Count + TlsFingerprints.Count;
 }

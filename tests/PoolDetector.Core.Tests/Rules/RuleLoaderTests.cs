@@ -30,7 +30,7 @@ public class RuleLoaderTests
         Assert.Contains(rules.Methods, m => m.Name == "mining.subscribe" && m.Sender == MessageSender.Client);
         Assert.Contains(rules.Methods, m => m.Name == "login" && m.Dialect == "cryptonote");
         Assert.Contains(rules.Agents, a => a.Software == "XMRig");
-        Assert.Equal(25, rules.Dialects.Count);
+        Assert.Equal(26, rules.Dialects.Count);
         Assert.All(rules.Dialects.Where(d => d.Id is "bitcoin-p2p" or "monero-levin" or "nano-node" or "ethereum-devp2p" or "ethereum-discv4"), d =>
         {
             Assert.Equal(3, d.Severity);
