@@ -42,6 +42,7 @@ public static class Verdict
         DialectRule? dialect = null;
         var confidence = Confidence.Low;
         var standsAlone = false;
+        var signals = 0;
         foreach (var signal in Enum.GetValues<ContactSignal>())
         {
             if (!contact.Has(signal))
@@ -55,6 +56,7 @@ public static class Verdict
                 continue;
             }
             dialect ??= candidate;
+            signals++;
             standsAlone |= rule.StandsAlone;
             if (rule.Confidence > confidence)
             {
@@ -65,7 +67,8 @@ public static class Verdict
         {
             return null;
         }
-        if (confidence == Confidence.Low && contact.SignalCount >= 2)
+        // Only signals the rules keep count: one switched off does not raise confidence either.
+        if (confidence == Confidence.Low && signals >= 2)
         {
             confidence = Confidence.Medium;
         }

@@ -60,6 +60,12 @@ public sealed class LearnedPools
     public void Learn(IpAddress address, ushort port, string? name, string dialect, long nowMicros)
     {
         ArgumentNullException.ThrowIfNull(dialect);
+        if (name is not null && !IsHostName(name))
+        {
+            // Names come off the wire (a Stratum subscribe's host is whatever the miner wrote):
+            // anything but a host name would corrupt the saved list, which is read as intel.
+            name = null;
+        }
         LearnedEndpoint entry;
         if (_endpoints.TryGetValue((address, port), out var known))
         {
@@ -82,11 +88,14 @@ public sealed class LearnedPools
     {
         if (_endpoints.TryGetValue((address, port), out endpoint!))
         {
+            // A use of the address too: the two memories age together.
+            _byAddress.TryGetValue(address, out _);
             samePort = true;
             return true;
         }
         samePort = false;
-        return _byAddress.TryGetValue(address, out endpoint!);
+        // The address's entry counts only while its endpoint is still held (not forgotten for room).
+        return _byAddress.TryGetValue(address, out endpoint!) && _endpoints.TryGetValue((endpoint.Address, endpoint.Port), out _);
     }
 
     public bool KnowsName(ReadOnlySpan<char> name) => _names.Count > 0 && _nameLookup.Contains(name.TrimEnd('.'));
@@ -157,8 +166,13 @@ public sealed class LearnedPools
                 continue;
             }
             var fields = line.Split('\t');
-            if (fields.Length < 5 || fields[1] != "ADDR")
+            if (fields.Length < 2 || fields[1] != "ADDR")
             {
+                continue;
+            }
+            if (fields.Length < 5)
+            {
+                problems.Add($"{number}: expected 5 tab-separated fields, found {fields.Length}");
                 continue;
             }
             if (!IPEndPoint.TryParse(fields[0], out var endpoint) || endpoint.Port == 0)
@@ -173,13 +187,33 @@ public sealed class LearnedPools
                 continue;
             }
             facts.TryGetValue("dialect", out var dialect);
-            facts.TryGetValue("name", out var name);
+            if (facts.TryGetValue("name", out var name) && !IsHostName(name))
+            {
+                name = null;
+            }
             _ = long.TryParse(facts.GetValueOrDefault("sessions"), NumberStyles.None, CultureInfo.InvariantCulture, out var sessions);
             Add(new LearnedEndpoint(IpAddress.FromIPAddress(endpoint.Address), (ushort)endpoint.Port, name, dialect ?? "unknown", first, last, Math.Max(1, sessions)));
             read++;
         }
         Changed = false;
         return read;
+    }
+
+    /// <summary>Letters, digits, '-', '_' and '.', at most 253 characters: what a learned name may be.</summary>
+    private static bool IsHostName(string name)
+    {
+        if (name.Length is 0 or > 253)
+        {
+            return false;
+        }
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static string Describe(LearnedEndpoint entry)
