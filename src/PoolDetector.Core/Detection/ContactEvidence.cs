@@ -78,9 +78,6 @@ public sealed class ContactEvidence
 
     public bool Has(ContactSignal signal) => (_signals & (1u << (int)signal)) != 0;
 
-    /// <summary>The number of different signals present.</summary>
-    public int SignalCount => System.Numerics.BitOperations.PopCount(_signals);
-
     /// <summary>The pool's name as the flow revealed it (SNI, DNS, Host, URL, or a DNS answer bound to its address).</summary>
     public string? PoolName { get; private set; }
 

@@ -73,6 +73,12 @@ public sealed class Detector : IFlowConsumer
         var inspection = _pool.Count > 0 ? _pool.Pop() : new FlowInspection();
         inspection.Context = _context;
         flow.Attachment = inspection;
+        // The answer's TTL bounds when the client may connect by it, not how long it stays
+        // connected: a miner's connection outlives the TTL by hours and is judged at its end.
+        if (DnsAnswers.Count > 0 && DnsAnswers.TryGet(flow.ClientAddress, flow.ServerAddress, timestampMicros, out var binding))
+        {
+            inspection.DnsBoundName = binding.Name;
+        }
         if (flow.ClientPort == DnsPort || flow.ServerPort == DnsPort)
         {
             inspection.Framing = FlowFraming.Dns;
@@ -290,11 +296,17 @@ public sealed class Detector : IFlowConsumer
     {
         var contact = inspection.Contact;
         var intel = rules.Intel;
-        // An address DNS gave this client for a pool name: usually just before the connection,
-        // sometimes just after it (a capture that starts mid-connection, a client refreshing).
-        if (DnsAnswers.TryGet(flow.ClientAddress, flow.ServerAddress, nowMicros, out var binding))
+        // An address DNS gave this client for a pool name: usually just before the connection
+        // (held since the flow started), sometimes just after it (a capture that starts
+        // mid-connection, a client refreshing).
+        var boundName = inspection.DnsBoundName;
+        if (boundName is null && DnsAnswers.TryGet(flow.ClientAddress, flow.ServerAddress, nowMicros, out var binding))
         {
-            contact.Add(ContactSignal.DnsBoundAddress, "dns-bound:" + binding.Name + "=" + flow.ServerAddress, binding.Name);
+            boundName = binding.Name;
+        }
+        if (boundName is not null)
+        {
+            contact.Add(ContactSignal.DnsBoundAddress, "dns-bound:" + boundName + "=" + flow.ServerAddress, boundName);
         }
         if (intel.Addresses.TryMatch(flow.ServerAddress, flow.ServerPort, out var listed))
         {
@@ -499,14 +511,22 @@ public sealed class Detector : IFlowConsumer
     /// </summary>
     private static void FindStratumUrl(FlowInspection inspection, ReadOnlySpan<byte> payload)
     {
-        var at = payload.IndexOf("stratum+"u8);
-        if (at < 0 || inspection.Contact.Has(ContactSignal.StratumUrl))
+        if (inspection.Contact.Has(ContactSignal.StratumUrl))
         {
             return;
         }
-        if (StratumUrl.TryRead(payload[at..], out var url, out var host))
+        // Every "stratum" in the segment, not just the first: "stratum2+tcp://" is a scheme too,
+        // and a page may mention the word before it gives the URL.
+        int at;
+        while ((at = payload.IndexOf("stratum"u8)) >= 0)
         {
-            inspection.Contact.Add(ContactSignal.StratumUrl, "stratum-url:" + url, host);
+            payload = payload[at..];
+            if (StratumUrl.TryRead(payload, out var url, out var host))
+            {
+                inspection.Contact.Add(ContactSignal.StratumUrl, "stratum-url:" + url, host);
+                return;
+            }
+            payload = payload["stratum".Length..];
         }
     }
 

@@ -49,6 +49,8 @@ public sealed class FlowInspection
     public readonly StratumV2ShapeState StratumV2 = new();
     /// <summary>Whether this flow's pool endpoint has been added to the learned pools.</summary>
     public bool Learned;
+    /// <summary>The pool name DNS had given the client for the server's address when the flow started, if any.</summary>
+    public string? DnsBoundName;
 
     /// <summary>Whether any inspector still wants this flow's payload.</summary>
     public bool WantsMorePayload => !(DirectionAbandoned(0) && DirectionAbandoned(1) && StratumV2.Settled && !Node.WantsPayload);
@@ -85,5 +87,6 @@ public sealed class FlowInspection
         Contact.Reset();
         StratumV2.Reset();
         Learned = false;
+        DnsBoundName = null;
     }
 }

@@ -30,7 +30,10 @@ public static class PoolNames
         {
             return match.Entry.IsStrong ? PoolNameMatch.Strong : PoolNameMatch.Weak;
         }
-        return learned.KnowsName(name) ? PoolNameMatch.Strong : PoolNameMatch.None;
+        // A learned name comes from what a miner sent (a subscribe's host, a Host header): it names
+        // flows, but flagging every look-up of it would let one odd miner config ("www.google.com")
+        // implicate the whole campus. The learned endpoint is what flags.
+        return learned.KnowsName(name) ? PoolNameMatch.Weak : PoolNameMatch.None;
     }
 
     /// <summary>The UTC day of a packet time, for allowlist expiry.</summary>

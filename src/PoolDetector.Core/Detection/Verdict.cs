@@ -43,6 +43,7 @@ public static class Verdict
         var confidence = Confidence.Low;
         var standsAlone = false;
         var supporting = 0;
+        var signals = 0;
         foreach (var signal in Enum.GetValues<ContactSignal>())
         {
             if (!contact.Has(signal))
@@ -56,6 +57,7 @@ public static class Verdict
                 continue;
             }
             dialect ??= candidate;
+            signals++;
             standsAlone |= rule.StandsAlone;
             supporting += rule.StandsAlone ? 0 : 1;
             if (rule.Confidence > confidence)
@@ -69,7 +71,8 @@ public static class Verdict
         {
             return null;
         }
-        if (confidence == Confidence.Low && standsAlone && contact.SignalCount >= 2)
+        // Only signals the rules keep count: one switched off does not raise confidence either.
+        if (confidence == Confidence.Low && standsAlone && signals >= 2)
         {
             confidence = Confidence.Medium;
         }

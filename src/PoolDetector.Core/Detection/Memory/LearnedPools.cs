@@ -60,6 +60,12 @@ public sealed class LearnedPools
     public void Learn(IpAddress address, ushort port, string? name, string dialect, long nowMicros)
     {
         ArgumentNullException.ThrowIfNull(dialect);
+        if (name is not null && !IsHostName(name))
+        {
+            // Names come off the wire (a Stratum subscribe's host is whatever the miner wrote):
+            // anything but a host name would corrupt the saved list, which is read as intel.
+            name = null;
+        }
         LearnedEndpoint entry;
         if (_endpoints.TryGetValue((address, port), out var known))
         {
@@ -82,11 +88,14 @@ public sealed class LearnedPools
     {
         if (_endpoints.TryGetValue((address, port), out endpoint!))
         {
+            // A use of the address too: the two memories age together.
+            _byAddress.TryGetValue(address, out _);
             samePort = true;
             return true;
         }
         samePort = false;
-        return _byAddress.TryGetValue(address, out endpoint!);
+        // The address's entry counts only while its endpoint is still held (not forgotten for room).
+        return _byAddress.TryGetValue(address, out endpoint!) && _endpoints.TryGetValue((endpoint.Address, endpoint.Port), out _);
     }
 
     public bool KnowsName(ReadOnlySpan<char> name) => _names.Count > 0 && _nameLookup.Contains(name.TrimEnd('.'));
@@ -111,7 +120,7 @@ public sealed class LearnedPools
 
     /// <summary>
     /// Writes the learned endpoints (and their names) as a pool list: <c>ADDR</c> lines with the
-    /// port, <c>HOST</c> lines for names, first/last seen in <c>meta.desc</c>. Least recently
+    /// port, <c>HOST</c> lines (weak) for names, first/last seen in <c>meta.desc</c>. Least recently
     /// seen first, so reading it back restores the same order.
     /// </summary>
     public void Save(TextWriter writer)
@@ -132,7 +141,8 @@ public sealed class LearnedPools
         {
             if (entry.Name is not null && names.Add(entry.Name))
             {
-                writer.WriteLine($"{entry.Name}\tHOST\t{Source}\t{Describe(entry)}\tstrong");
+                // Weak: the name is what a miner said it connected to; it names flows, the address flags them.
+                writer.WriteLine($"{entry.Name}\tHOST\t{Source}\t{Describe(entry)}\tweak");
             }
         }
     }
@@ -157,8 +167,13 @@ public sealed class LearnedPools
                 continue;
             }
             var fields = line.Split('\t');
-            if (fields.Length < 5 || fields[1] != "ADDR")
+            if (fields.Length < 2 || fields[1] != "ADDR")
             {
+                continue;
+            }
+            if (fields.Length < 5)
+            {
+                problems.Add($"{number}: expected 5 tab-separated fields, found {fields.Length}");
                 continue;
             }
             if (!IPEndPoint.TryParse(fields[0], out var endpoint) || endpoint.Port == 0)
@@ -173,13 +188,33 @@ public sealed class LearnedPools
                 continue;
             }
             facts.TryGetValue("dialect", out var dialect);
-            facts.TryGetValue("name", out var name);
+            if (facts.TryGetValue("name", out var name) && !IsHostName(name))
+            {
+                name = null;
+            }
             _ = long.TryParse(facts.GetValueOrDefault("sessions"), NumberStyles.None, CultureInfo.InvariantCulture, out var sessions);
             Add(new LearnedEndpoint(IpAddress.FromIPAddress(endpoint.Address), (ushort)endpoint.Port, name, dialect ?? "unknown", first, last, Math.Max(1, sessions)));
             read++;
         }
         Changed = false;
         return read;
+    }
+
+    /// <summary>Letters, digits, '-', '_' and '.', at most 253 characters: what a learned name may be.</summary>
+    private static bool IsHostName(string name)
+    {
+        if (name.Length is 0 or > 253)
+        {
+            return false;
+        }
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static string Describe(LearnedEndpoint entry)

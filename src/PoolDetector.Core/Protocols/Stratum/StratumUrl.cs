@@ -30,9 +30,13 @@ public static class StratumUrl
         }
         var rest = text[(separator + 3)..];
         var end = 0;
-        while (end < rest.Length && end < MaxUrlBytes && IsAuthorityByte(rest[end]))
+        while (end < rest.Length && IsAuthorityByte(rest[end]))
         {
-            end++;
+            if (++end > MaxUrlBytes)
+            {
+                // Longer than any pool's address: refused rather than cut, which would name another host.
+                return false;
+            }
         }
         var authority = rest[..end];
         // Credentials (user:password@) are not part of the pool's address.
@@ -41,21 +45,57 @@ public static class StratumUrl
         {
             authority = authority[(at + 1)..];
         }
-        var colon = authority.LastIndexOf((byte)':');
-        var hostBytes = colon > 0 ? authority[..colon] : authority;
-        if (hostBytes.IsEmpty || hostBytes.IndexOfAnyExceptInRange((byte)0x21, (byte)0x7e) >= 0)
+        ReadOnlySpan<byte> hostBytes;
+        ReadOnlySpan<byte> after;
+        if (!authority.IsEmpty && authority[0] == (byte)'[')
         {
-            return false;
+            // An IPv6 literal: its colons are not the port's.
+            var close = authority.IndexOf((byte)']');
+            if (close < 0)
+            {
+                return false;
+            }
+            hostBytes = authority[1..close];
+            after = authority[(close + 1)..];
         }
-        var port = colon > 0 ? authority[(colon + 1)..] : default;
-        if (port.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0 || port.Length > 5)
+        else
+        {
+            var colon = authority.LastIndexOf((byte)':');
+            hostBytes = colon >= 0 ? authority[..colon] : authority;
+            after = colon >= 0 ? authority[colon..] : default;
+            if (hostBytes.IndexOfAny((byte)'[', (byte)']') >= 0)
+            {
+                return false;
+            }
+        }
+        if (hostBytes.IsEmpty || !IsPort(after))
         {
             return false;
         }
         url = Encoding.ASCII.GetString(scheme) + "://" + Encoding.ASCII.GetString(authority);
-        var name = Encoding.ASCII.GetString(hostBytes).Trim('[', ']');
+        var name = Encoding.ASCII.GetString(hostBytes);
         host = System.Net.IPAddress.TryParse(name, out _) ? null : name;
         return true;
+    }
+
+    /// <summary>Nothing, or ':' and a port number from 1 to 65535.</summary>
+    private static bool IsPort(ReadOnlySpan<byte> text)
+    {
+        if (text.IsEmpty)
+        {
+            return true;
+        }
+        var digits = text[1..];
+        if (text[0] != (byte)':' || digits.IsEmpty || digits.Length > 5 || digits.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0)
+        {
+            return false;
+        }
+        var port = 0;
+        foreach (var digit in digits)
+        {
+            port = (port * 10) + (digit - '0');
+        }
+        return port is > 0 and <= ushort.MaxValue;
     }
 
     private static bool IsAuthorityByte(byte b) =>

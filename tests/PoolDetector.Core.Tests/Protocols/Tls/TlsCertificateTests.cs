@@ -110,7 +110,7 @@ public class TlsCertificateTests
         return hello!;
     }
 
-    private static byte[] SelfSigned(string subject, byte[] serial, TimeSpan validity)
+    internal static byte[] SelfSigned(string subject, byte[] serial, TimeSpan validity)
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
