@@ -7,4 +7,5 @@ internal enum OutputFormat
     Csv,
 }
 
-internal sealed record AnalyzeOptions(IReadOnlyList<string> Inputs, OutputFormat Format, string? RulesDirectory, bool Quiet);
+/// <param name="LearnedOut">Where to write the pool endpoints the engine learned from the captures (pool-list format), or null.</param>
+internal sealed record AnalyzeOptions(IReadOnlyList<string> Inputs, OutputFormat Format, string? RulesDirectory, bool Quiet, string? LearnedOut = null);

@@ -1,6 +1,8 @@
 using PoolDetector.Capture;
 using PoolDetector.Core.Detection;
+using PoolDetector.Core.Detection.Memory;
 using PoolDetector.Core.Rules;
+using PoolDetector.Hosting;
 using PoolDetector.Outputs;
 
 namespace PoolDetector.Cli;
@@ -16,7 +18,8 @@ internal static class AnalyzeRunner
     {
         var rulesDirectory = ResolveRulesDirectory(options.RulesDirectory, console);
         var files = InputFiles.Resolve(options.Inputs, console, options.Quiet);
-        if (rulesDirectory is null || files is null)
+        var learnedOutOk = options.LearnedOut is null || CheckLearnedOut(options.LearnedOut, console);
+        if (rulesDirectory is null || files is null || !learnedOutOk)
         {
             return ExitCodes.Usage;
         }
@@ -31,6 +34,8 @@ internal static class AnalyzeRunner
         var progress = new ProgressLine(console.Error, console.ErrorIsTerminal && !options.Quiet, TotalSize(files));
         RuleSet? rules = null;
         long bytesBefore = 0;
+        // Each file's engine learns on its own; what they learned is gathered here.
+        var learned = options.LearnedOut is null ? null : new LearnedPools();
 
         for (var i = 0; i < files.Count; i++)
         {
@@ -59,6 +64,13 @@ internal static class AnalyzeRunner
                 var result = reader.ReadAll(analysis, read => progress.Update(fileNumber, files.Count, file, bytesBefore + read.Bytes));
                 // Flows still open at a truncation point are reported like any others.
                 analysis.Finish();
+                if (learned is not null)
+                {
+                    foreach (var endpoint in analysis.Learned.Endpoints)
+                    {
+                        learned.Merge(endpoint);
+                    }
+                }
                 bytesBefore += reader.FileSize;
                 if (result.Complete)
                 {
@@ -75,6 +87,10 @@ internal static class AnalyzeRunner
         progress.Clear();
 
         output.Complete(totals);
+        if (learned is not null && !WriteLearned(options.LearnedOut!, learned, console, options.Quiet))
+        {
+            return ExitCodes.Usage;
+        }
         if (totals.FilesUnreadable > 0)
         {
             return ExitCodes.InputError;
@@ -91,6 +107,42 @@ internal static class AnalyzeRunner
             ? "truncated capture (the file ends in the middle of a packet)"
             : "damaged capture";
         return $"{file}: {what}: read {result.Packets} packet(s) before the error, which were analysed; libpcap: {result.Error}";
+    }
+
+    /// <summary>Before any analysis: --learned-out must name a file in an existing directory, so a typo fails fast.</summary>
+    private static bool CheckLearnedOut(string path, CliConsole console)
+    {
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            console.WriteError($"--learned-out {path}: is a directory; name a file");
+            return false;
+        }
+        var directory = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(directory))
+        {
+            console.WriteError($"--learned-out {path}: directory {directory} does not exist");
+            return false;
+        }
+        return true;
+    }
+
+    private static bool WriteLearned(string path, LearnedPools learned, CliConsole console, bool quiet)
+    {
+        if (learned.Evicted > 0 && !quiet)
+        {
+            console.WriteWarning($"--learned-out {path}: more than {learned.Capacity} pool endpoints learned; the {learned.Evicted} least recently seen are left out");
+        }
+        try
+        {
+            LearnedPoolsStore.WriteAtomically(path, LearnedPoolsStore.Snapshot(learned));
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            console.WriteError($"--learned-out {path}: cannot be written: {e.Message}");
+            return false;
+        }
     }
 
     private static IDetectionOutput CreateOutput(OutputFormat format, CliConsole console) => format switch

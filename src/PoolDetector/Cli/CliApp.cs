@@ -21,6 +21,7 @@ internal static class CliApp
         root.Subcommands.Add(CreateSensorCommand("check-config", console,
             "Validate the daemon's configuration (same sources as run) without starting it: every problem is listed, exit 2; otherwise \"configuration OK\", exit 0.",
             Hosting.SensorHost.CheckConfig));
+        root.Subcommands.Add(CreateIntelCommand(console));
 
         var parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)
@@ -98,6 +99,12 @@ internal static class CliApp
             Description = "No progress and no warnings on stderr; errors are still printed.",
         };
 
+        var learnedOut = new Option<string?>("--learned-out")
+        {
+            Description = "Also write the pool endpoints seen serving confirmed mining, as a pool list for rules/intel/ of the sensors.",
+            HelpName = "FILE",
+        };
+
         var command = new Command("analyze",
             """
             Analyse capture files for cryptocurrency mining; each file is analysed on its own (flow ids restart per file).
@@ -106,7 +113,7 @@ internal static class CliApp
             Exit codes:
               0  ran cleanly, no mining found (pool-contact and crypto-node detections alone do not count)
               1  mining found (at least one detection of category mining)
-              2  bad usage or configuration: unknown option, bad --format, no inputs, a path that does not exist, rules that fail to load
+              2  bad usage or configuration: unknown option, bad --format, no inputs, a path that does not exist, rules that fail to load, a --learned-out that cannot be written
               3  an input is unreadable or corrupt (missing permissions, not a capture, empty, truncated); everything that could be read is still reported. Takes precedence over 1.
             """)
         {
@@ -114,6 +121,7 @@ internal static class CliApp
             format,
             rules,
             quiet,
+            learnedOut,
         };
         command.SetAction(parse =>
         {
@@ -121,9 +129,45 @@ internal static class CliApp
                 parse.GetValue(inputs) ?? [],
                 Enum.Parse<OutputFormat>(parse.GetValue(format) ?? "table", ignoreCase: true),
                 parse.GetValue(rules),
-                parse.GetValue(quiet));
+                parse.GetValue(quiet),
+                parse.GetValue(learnedOut));
             return AnalyzeRunner.Run(options, console);
         });
         return command;
+    }
+
+    private static Command CreateIntelCommand(CliConsole console)
+    {
+        var state = new Option<string>("--state")
+        {
+            Description = "The daemon's learned pools file (PoolDetector:LearnedPoolsFile).",
+            DefaultValueFactory = _ => Hosting.LearnedPoolsStore.DefaultPath,
+            HelpName = "FILE",
+        };
+        var output = new Option<string>("--output", "-o")
+        {
+            Description = "Where to write the pool list; - is stdout.",
+            DefaultValueFactory = _ => "-",
+            HelpName = "FILE|-",
+        };
+        var export = new Command("export",
+            """
+            Write the pools the daemon learned as a pool list for rules/intel/ of other sensors.
+            Bad lines are left out and listed on stderr as FILE:LINE: problem.
+
+            Exit codes:
+              0  exported
+              2  bad usage (unknown option), or --output cannot be written
+              3  the state file is missing or unreadable, or had bad lines (the good ones are still exported)
+            """)
+        {
+            state,
+            output,
+        };
+        export.SetAction(parse => IntelExportRunner.Run(parse.GetValue(state)!, parse.GetValue(output)!, console));
+        return new Command("intel", "Pool intelligence the sensor produces.")
+        {
+            export,
+        };
     }
 }

@@ -2,6 +2,7 @@ using PoolDetector.Capture;
 using PoolDetector.Core;
 using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
+using PoolDetector.Core.Detection.Memory;
 using PoolDetector.Core.Rules;
 using PoolDetector.Outputs;
 
@@ -31,6 +32,9 @@ internal sealed class FileAnalysis : IFrameSink, IDetectionSink
         _totals.DetectionsByCategory[(int)detection.Category]++;
         _output.Write(_file, detection);
     }
+
+    /// <summary>What this file's engine learned (each file learns on its own, so no file changes another's detections).</summary>
+    public LearnedPools Learned => _engine.Learned;
 
     /// <summary>Ends the file: open flows are closed, so their detections are reported too.</summary>
     public void Finish()

@@ -19,4 +19,8 @@ internal sealed class NullSensorMetrics : ISensorMetrics
     public void InterfaceFailed(string interfaceName)
     {
     }
+
+    public void LearnedPoolsSaved(bool success)
+    {
+    }
 }

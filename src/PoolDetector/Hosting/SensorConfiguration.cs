@@ -80,6 +80,20 @@ internal static class SensorConfiguration
                     errors.Add($"{key}: '{child.Value}' is not a whole number");
                 }
             }
+            else if (property.PropertyType == typeof(TimeSpan))
+            {
+                // hh:mm:ss with both colons: TimeSpan's parsers read a bare "60" as 60 days and
+                // "1:00" as an hour, neither what an operator meant.
+                if (child.Value is { } text && text.Count(c => c == ':') == 2
+                    && TimeSpan.TryParseExact(text, "c", CultureInfo.InvariantCulture, out var duration))
+                {
+                    property.SetValue(options, duration);
+                }
+                else
+                {
+                    errors.Add($"{key}: '{child.Value}' is not a duration (hh:mm:ss, e.g. 00:01:00)");
+                }
+            }
             else if (property.PropertyType == typeof(bool))
             {
                 if (bool.TryParse(child.Value, out var flag))

@@ -13,7 +13,8 @@ namespace PoolDetector.Hosting;
 /// The packet thread: takes frames from the hand-off and runs the one <see cref="Engine"/>
 /// (live reporting: alerts on verdict). On a quiet link it advances time with the wall
 /// clock once a second so idle flows end; it applies reloaded rules and reopens the EVE
-/// file between frames, and publishes the engine and the mining-host count to
+/// file between frames, saves the learned pools when due (they belong to this thread), and
+/// publishes the engine, the mining-host count and the memories' sizes to
 /// <see cref="SensorStatus"/>. A dedicated thread, not the thread pool: it runs for the
 /// process's life and must not wait behind other work.
 /// </summary>
@@ -29,12 +30,14 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
     private readonly AlertDispatcher _alerts;
     private readonly EveFileSink _eve;
     private readonly DetectionAggregator _aggregator;
+    private readonly LearnedPoolsStore _learned;
     private readonly TimeProvider _time;
     private readonly ILogger<SensorEngineService> _logger;
     private Engine? _engine;
 
     public SensorEngineService(SensorOptions options, SensorStatus status, FrameHandOff handOff, RulesState rules,
-        AlertDispatcher alerts, EveFileSink eve, DetectionAggregator aggregator, TimeProvider time, ILogger<SensorEngineService> logger)
+        AlertDispatcher alerts, EveFileSink eve, DetectionAggregator aggregator, LearnedPoolsStore learned, TimeProvider time,
+        ILogger<SensorEngineService> logger)
     {
         _options = options;
         _status = status;
@@ -43,6 +46,7 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
         _alerts = alerts;
         _eve = eve;
         _aggregator = aggregator;
+        _learned = learned;
         _time = time;
         _logger = logger;
         _rules.Reloaded += _handOff.Wake;
@@ -54,13 +58,15 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         // Before capture starts (it is registered after this service): the engine exists
-        // before the first frame, and a bad EVE path stops the start.
+        // before the first frame, and a bad EVE path stops the start. The learned pools are
+        // read here, before the engine thread exists, and are that thread's from then on.
         _engine = new Engine(_rules.Current, new EngineOptions
         {
             Reporting = DetectionReporting.OnVerdict,
             Flows = new FlowTableOptions { MaxFlows = _options.MaxFlows },
-        }, _alerts);
+        }, _alerts, _learned.Load());
         _status.Engine = _engine;
+        _status.Memory.Publish(_engine);
         _eve.Open();
         _rules.ReportInitial();
         return base.StartAsync(cancellationToken);
@@ -119,6 +125,8 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
                 }
                 framesSinceTick = 0;
                 _status.MiningHosts = _aggregator.CountMiningHosts(wallMicros, windowMicros);
+                _status.Memory.Publish(engine);
+                _learned.SaveIfDue(engine.Learned);
                 nextTick = now + (long)(Tick.TotalSeconds * _time.TimestampFrequency);
             }
             if (frames == 0)
@@ -135,6 +143,8 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
         }
         engine.Finish();
         _status.MiningHosts = _aggregator.CountMiningHosts(WallMicros(), windowMicros);
+        _status.Memory.Publish(engine);
+        _learned.SaveAtStop(engine.Learned);
         Log.Stopped(_logger, engine.Counters.Frames, engine.Detections, _alerts.Alerts);
     }
 

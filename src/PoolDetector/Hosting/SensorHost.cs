@@ -79,6 +79,9 @@ internal static class SensorHost
         console.Out.WriteLine($"  rules:      {validation.Rules!.Count} rules from {validation.Rules.Files.Count} files in {validation.RulesDirectory}");
         console.Out.WriteLine($"  alerts:     {Path.GetFullPath(o.EveLog)}{(o.EveStdout ? " and stdout" : "")}");
         console.Out.WriteLine($"  metrics:    http://{FormatEndpoint(o.MetricsAddress, o.MetricsPort)}/metrics");
+        console.Out.WriteLine(string.IsNullOrWhiteSpace(o.LearnedPoolsFile)
+            ? "  learned:    in memory only"
+            : $"  learned:    {Path.GetFullPath(o.LearnedPoolsFile)} (saved at most every {o.LearnedPoolsSaveInterval:c})");
         return ExitCodes.Clean;
     }
 

@@ -63,4 +63,13 @@ internal sealed class SensorOptions
 
     /// <summary>Wait before reopening an interface that failed or disappeared.</summary>
     public int InterfaceRetrySeconds { get; set; } = 5;
+
+    /// <summary>
+    /// Where the pool endpoints learned from confirmed mining sessions are kept across restarts,
+    /// in the pool-list format (<c>pooldetector intel export</c> reads it); empty keeps them in memory only.
+    /// </summary>
+    public string LearnedPoolsFile { get; set; } = LearnedPoolsStore.DefaultPath;
+
+    /// <summary>Learned pools are saved at most this often while new ones arrive, and once at stop.</summary>
+    public TimeSpan LearnedPoolsSaveInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

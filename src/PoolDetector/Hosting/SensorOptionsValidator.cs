@@ -39,6 +39,7 @@ internal static class SensorOptionsValidator
         }
         ValidateMetricsEndpoint(options, errors);
         ValidateEveLog(options, errors);
+        ValidateLearnedPools(options, errors);
         var rulesDirectory = ResolveRulesDirectory(options.RulesDirectory);
         var rules = LoadRules(rulesDirectory, errors);
         return new SensorValidation(options, rulesDirectory, rules, errors);
@@ -168,6 +169,74 @@ internal static class SensorOptionsValidator
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             errors.Add($"{key}: {path} is not writable: {e.Message}");
+        }
+    }
+
+    private static void ValidateLearnedPools(SensorOptions options, List<string> errors)
+    {
+        var interval = options.LearnedPoolsSaveInterval;
+        if (interval < TimeSpan.FromSeconds(1) || interval > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{Prefix}{nameof(SensorOptions.LearnedPoolsSaveInterval)}: {interval:c} is out of range (00:00:01-1.00:00:00)");
+        }
+        var key = Prefix + nameof(SensorOptions.LearnedPoolsFile);
+        if (string.IsNullOrWhiteSpace(options.LearnedPoolsFile))
+        {
+            // Deliberately empty: learned pools live in memory only.
+            return;
+        }
+        var path = Path.GetFullPath(options.LearnedPoolsFile);
+        if (Directory.Exists(path))
+        {
+            errors.Add($"{key}: {path} is a directory; name a file");
+            return;
+        }
+        // The file itself may be absent or unreadable (the daemon then starts empty and says
+        // so); what must work is saving it: a new file beside it, renamed over it.
+        var directory = Path.GetDirectoryName(path)!;
+        if (Directory.Exists(directory))
+        {
+            if (ProbeWritable(directory) is { } problem)
+            {
+                errors.Add($"{key}: directory {directory} is not writable: {problem}");
+            }
+            return;
+        }
+        // The daemon creates a missing directory at start (systemd's StateDirectory= usually has).
+        var ancestor = Path.GetDirectoryName(directory);
+        while (ancestor is not null && !Directory.Exists(ancestor))
+        {
+            if (File.Exists(ancestor))
+            {
+                errors.Add($"{key}: directory {directory} cannot be created: {ancestor} is a file");
+                return;
+            }
+            ancestor = Path.GetDirectoryName(ancestor);
+        }
+        if (ancestor is null)
+        {
+            errors.Add($"{key}: directory {directory} cannot be created: no existing parent");
+        }
+        else if (ProbeWritable(ancestor) is { } problem)
+        {
+            errors.Add($"{key}: directory {directory} does not exist and cannot be created ({ancestor} is not writable: {problem})");
+        }
+    }
+
+    /// <summary>Creates and deletes a file in <paramref name="directory"/>: the only sure test of write permission. Null, or why not.</summary>
+    private static string? ProbeWritable(string directory)
+    {
+        try
+        {
+            var probe = Path.Combine(directory, $".pooldetector-probe-{Environment.ProcessId}");
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return e.Message;
         }
     }
 

@@ -26,6 +26,7 @@ internal static class SensorServiceCollectionExtensions
         services.TryAddSingleton<RulesState>();
         services.TryAddSingleton(_ => new FrameHandOff(options.Interfaces.Count, options.QueueBufferMiB * 1024 * 1024, options.QueueCapacity));
         services.TryAddSingleton(_ => new DetectionAggregator(options.MaxAggregates, options.MaxFlows));
+        services.TryAddSingleton<LearnedPoolsStore>();
         services.TryAddSingleton(provider => new EveFileSink(options.EveLog, provider.GetRequiredService<ILogger<EveFileSink>>()));
         services.TryAddSingleton(provider => new AlertDispatcher(
             provider.GetRequiredService<EveFileSink>(),

@@ -18,6 +18,9 @@ internal interface ISensorMetrics
 
     /// <summary>An interface failed to open, went down or disappeared (it is retried).</summary>
     void InterfaceFailed(string interfaceName);
+
+    /// <summary>The learned pools file was written (<paramref name="success"/>), or could not be (it is retried).</summary>
+    void LearnedPoolsSaved(bool success);
 }
 
 /// <summary>
@@ -39,6 +42,36 @@ internal sealed class SensorStatus
 
     /// <summary>Hosts with a mining flow within the configured window: the headline number.</summary>
     public int MiningHosts { get; set; }
+
+    /// <summary>The detector's memories, as the engine thread last published them.</summary>
+    public MemoryStatus Memory { get; } = new();
+}
+
+/// <summary>
+/// The sizes of the detector's memories (DNS answers, learned pools, host history). Those
+/// are plain collections only the packet thread may touch, so that thread copies their
+/// counts here (<see cref="Publish"/>) and the scraper reads the copies.
+/// </summary>
+internal sealed class MemoryStatus
+{
+    public long DnsAnswers;
+    public long DnsAnswersEvicted;
+    public long LearnedPools;
+    public long LearnedPoolsEvicted;
+    public long HostHistory;
+    public long HostHistoryEvicted;
+
+    /// <summary>Packet thread only.</summary>
+    public void Publish(Engine engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        Volatile.Write(ref DnsAnswers, engine.DnsAnswers.Count);
+        Volatile.Write(ref DnsAnswersEvicted, engine.DnsAnswers.Evicted);
+        Volatile.Write(ref LearnedPools, engine.Learned.Count);
+        Volatile.Write(ref LearnedPoolsEvicted, engine.Learned.Evicted);
+        Volatile.Write(ref HostHistory, engine.History.Count);
+        Volatile.Write(ref HostHistoryEvicted, engine.History.Evicted);
+    }
 }
 
 /// <summary>One capture interface's counters.</summary>

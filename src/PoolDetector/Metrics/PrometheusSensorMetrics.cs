@@ -25,6 +25,8 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
     private static readonly string[] Categories = [.. Enum.GetValues<DetectionCategory>().Select(c => c.ToWireName())];
     private static readonly string[] Confidences = [.. Enum.GetValues<Confidence>().Select(c => c.ToWireName())];
     private static readonly string[] Directions = ["client", "server"];
+    /// <summary>The detector's memories, the closed set of <c>memory</c> label values.</summary>
+    private static readonly string[] Memories = ["dns_answers", "learned_pools", "host_history"];
 
     private readonly SensorStatus _status;
     private readonly Lock _collectLock = new();
@@ -42,6 +44,13 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
     private readonly Gauge _miningHosts;
     private readonly Counter _stratumMessages;
     private readonly Counter _jsonMessages;
+    private readonly Counter _tlsHellos;
+    private readonly Counter _dnsMessages;
+    private readonly Gauge _learnedPools;
+    private readonly Gauge _memoryEntries;
+    private readonly Counter _memoryEvictions;
+    private readonly Counter _allowlisted;
+    private readonly Counter _learnedPoolsSaves;
     private readonly Gauge _rulesLoaded;
     private readonly Counter _rulesReloads;
     private readonly Gauge _rulesLastReload;
@@ -58,6 +67,13 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
     private readonly CumulativeSeries _jsonParsed;
     private readonly CumulativeSeries _jsonMalformed;
     private readonly CumulativeSeries _jsonTooLong;
+    private readonly CumulativeSeries _tlsParsed;
+    private readonly CumulativeSeries _tlsMalformed;
+    private readonly CumulativeSeries _dnsParsed;
+    private readonly CumulativeSeries _dnsMalformed;
+    private readonly Gauge.Child[] _memorySizes;
+    private readonly CumulativeSeries[] _memoryEvicted;
+    private readonly CumulativeSeries _allowlistedSeries;
     private readonly Dictionary<(string Dialect, int Direction), CumulativeSeries> _stratum = [];
     private readonly HashSet<string> _knownDialects = new(StringComparer.Ordinal);
 
@@ -88,6 +104,18 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
             "Mining protocol messages recognised, by dialect and direction (client: miner to pool, server: pool to miner).", "dialect", "direction");
         _jsonMessages = factory.CreateCounter(Prefix + "json_messages_total",
             "JSON lines and bodies inspected, by result: parsed, malformed, too_long (skipped: over the rules' line limit).", "result");
+        _tlsHellos = factory.CreateCounter(Prefix + "tls_hellos_total",
+            "TLS inspected, by result: parsed (client and server hellos), malformed (directions that started like TLS but broke its grammar or the parser's bound).", "result");
+        _dnsMessages = factory.CreateCounter(Prefix + "dns_messages_total",
+            "DNS messages inspected (UDP datagrams and TCP messages), by result: parsed, malformed (bad counts, compression loops, truncation).", "result");
+        _learnedPools = factory.CreateGauge(Prefix + "learned_pools", "Pool endpoints learned from confirmed mining sessions, held now (kept across restarts).");
+        _memoryEntries = factory.CreateGauge(Prefix + "memory_entries",
+            "Entries held by the detector's bounded memories: dns_answers (pool addresses DNS gave clients), learned_pools, host_history (verdicts per host and pool).", "memory");
+        _memoryEvictions = factory.CreateCounter(Prefix + "memory_evictions_total",
+            "Entries the detector's memories forgot to stay within their capacity (least recently used first), per memory.", "memory");
+        _allowlisted = factory.CreateCounter(Prefix + "allowlisted_total", "Detections the operator's allowlist kept from being reported.");
+        _learnedPoolsSaves = factory.CreateCounter(Prefix + "learned_pools_saves_total",
+            "Saves of the learned pools file, by result: ok, error (retried at the next interval).", "result");
         _rulesLoaded = factory.CreateGauge(Prefix + "rules_loaded", "Rules in use (dialects, methods, agents, headers).");
         _rulesReloads = factory.CreateCounter(Prefix + "rules_reloads_total", "Rule reloads (SIGHUP), by result; on failure the previous rules stay.", "result");
         _rulesLastReload = factory.CreateGauge(Prefix + "rules_last_reload_timestamp_seconds", "When the rules in use were loaded (start or successful reload), Unix seconds.");
@@ -119,6 +147,20 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
         _jsonParsed = new(_jsonMessages.WithLabels("parsed"));
         _jsonMalformed = new(_jsonMessages.WithLabels("malformed"));
         _jsonTooLong = new(_jsonMessages.WithLabels("too_long"));
+        _tlsParsed = new(_tlsHellos.WithLabels("parsed"));
+        _tlsMalformed = new(_tlsHellos.WithLabels("malformed"));
+        _dnsParsed = new(_dnsMessages.WithLabels("parsed"));
+        _dnsMalformed = new(_dnsMessages.WithLabels("malformed"));
+        _memorySizes = [.. Memories.Select(m => _memoryEntries.WithLabels(m))];
+        _memoryEvicted = [.. Memories.Select(m => new CumulativeSeries(_memoryEvictions.WithLabels(m)))];
+        _allowlistedSeries = new(_allowlisted);
+        _learnedPoolsSaves.WithLabels("ok");
+        _learnedPoolsSaves.WithLabels("error");
+        _learnedPools.Set(0);
+        foreach (var size in _memorySizes)
+        {
+            size.Set(0);
+        }
         _rulesReloads.WithLabels("success");
         _rulesReloads.WithLabels("failure");
         _flowsActive.Set(0);
@@ -192,6 +234,8 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
         // Not a configured interface: not a label value. Nothing to count it under.
     }
 
+    public void LearnedPoolsSaved(bool success) => _learnedPoolsSaves.WithLabels(success ? "ok" : "error").Inc();
+
     /// <summary>Before each scrape: copies what capture and the engine counted into the collectors.</summary>
     private void Collect()
     {
@@ -202,11 +246,26 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
                 series.Update();
             }
             _miningHosts.Set(_status.MiningHosts);
+            CollectMemories(_status.Memory);
             if (_status.Engine is { } engine)
             {
                 CollectEngine(engine);
             }
         }
+    }
+
+    /// <summary>The copies the engine thread published (the memories themselves are that thread's alone).</summary>
+    private void CollectMemories(MemoryStatus memory)
+    {
+        // In the order of Memories.
+        var learned = Volatile.Read(ref memory.LearnedPools);
+        _learnedPools.Set(learned);
+        _memorySizes[0].Set(Volatile.Read(ref memory.DnsAnswers));
+        _memorySizes[1].Set(learned);
+        _memorySizes[2].Set(Volatile.Read(ref memory.HostHistory));
+        _memoryEvicted[0].Update(Volatile.Read(ref memory.DnsAnswersEvicted));
+        _memoryEvicted[1].Update(Volatile.Read(ref memory.LearnedPoolsEvicted));
+        _memoryEvicted[2].Update(Volatile.Read(ref memory.HostHistoryEvicted));
     }
 
     private void CollectEngine(Engine engine)
@@ -236,6 +295,11 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
         _jsonParsed.Update(inspection.JsonMessages);
         _jsonMalformed.Update(inspection.MalformedJson);
         _jsonTooLong.Update(inspection.LinesTooLong);
+        _tlsParsed.Update(inspection.TlsHellos);
+        _tlsMalformed.Update(inspection.TlsMalformed);
+        _dnsParsed.Update(inspection.DnsMessages);
+        _dnsMalformed.Update(inspection.DnsMalformed);
+        _allowlistedSeries.Update(engine.Allowlisted);
 
         // The rules' dialects are the closed set of dialect label values; a reload may add some.
         var dialects = engine.Rules.Dialects;

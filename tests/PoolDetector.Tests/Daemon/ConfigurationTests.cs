@@ -134,6 +134,47 @@ public sealed class ConfigurationTests
         Assert.Contains("unknown kind 'nonsense'", result.Stderr);
     }
 
+    [Theory]
+    [MemberData(nameof(Both))]
+    public void Rejects_LearnedPoolsFile_ThatCannotBeSaved(string command)
+    {
+        using var config = new DaemonConfig();
+        var blocker = Path.Combine(config.Directory, "not-a-directory");
+        File.WriteAllText(blocker, "");
+        config.Settings["LearnedPoolsFile"] = Path.Combine(blocker, "state", "learned-pools.tsv");
+        config.Settings["LearnedPoolsSaveInterval"] = "00:00:00";
+        var result = CliProcess.RunProcess(command, "--config", config.Write());
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains($"PoolDetector:LearnedPoolsFile: directory {Path.Combine(blocker, "state")} cannot be created: {blocker} is a file", result.Stderr);
+        Assert.Contains("PoolDetector:LearnedPoolsSaveInterval: 00:00:00 is out of range (00:00:01-1.00:00:00)", result.Stderr);
+    }
+
+    [Fact]
+    public void Rejects_LearnedPoolsFile_ThatIsADirectory_And_AnIntervalWithoutUnits()
+    {
+        using var config = new DaemonConfig();
+        config.Settings["LearnedPoolsFile"] = config.Directory;
+        // A bare number would be read as days by TimeSpan's parsers.
+        config.Settings["LearnedPoolsSaveInterval"] = "60";
+        var result = CliProcess.RunProcess("check-config", "--config", config.Write());
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains($"PoolDetector:LearnedPoolsFile: {config.Directory} is a directory; name a file", result.Stderr);
+        Assert.Contains("PoolDetector:LearnedPoolsSaveInterval: '60' is not a duration (hh:mm:ss, e.g. 00:01:00)", result.Stderr);
+    }
+
+    [Fact]
+    public void Every_option_is_in_the_example_configuration_and_the_readme()
+    {
+        var example = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(PoolDetector.Testing.RepositoryPaths.Root, "deploy", "pooldetector.json")));
+        var listed = example.RootElement.GetProperty(Hosting.SensorOptions.Section).EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var readme = File.ReadAllText(Path.Combine(PoolDetector.Testing.RepositoryPaths.Root, "README.md"));
+        foreach (var option in typeof(Hosting.SensorOptions).GetProperties().Select(p => p.Name))
+        {
+            Assert.True(listed.Contains(option), $"deploy/pooldetector.json lacks {option}");
+            Assert.True(readme.Contains($"| `{option}` |", StringComparison.Ordinal), $"README's option table lacks {option}");
+        }
+    }
+
     [Fact]
     public void Rejects_MissingExplicitConfigFile()
     {
@@ -161,7 +202,9 @@ public sealed class ConfigurationTests
         Assert.True(result.ExitCode == ExitCodes.Clean, result.Stderr);
         Assert.StartsWith("configuration OK", result.Stdout);
         Assert.Contains("interfaces: lo", result.Stdout);
+        Assert.Contains($"learned:    {config.LearnedPoolsFile} (saved at most every 00:01:00)", result.Stdout);
         Assert.False(File.Exists(config.EveLog), "check-config leaves no alert file behind");
+        Assert.False(Directory.Exists(Path.GetDirectoryName(config.LearnedPoolsFile)), "check-config creates no state directory");
     }
 
     [Fact]

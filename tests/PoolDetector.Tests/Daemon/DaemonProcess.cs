@@ -4,7 +4,11 @@ using PoolDetector.Tests.Support;
 
 namespace PoolDetector.Tests.Daemon;
 
-/// <summary>A scratch configuration for the daemon: a temp folder with the JSON file, the EVE log and a copy of the rules.</summary>
+/// <summary>
+/// A scratch configuration for the daemon: a temp folder with the JSON file, the EVE log, the
+/// learned pools file (never the machine's /var/lib/pooldetector: tests must not share what
+/// one daemon learned with the next) and a copy of the rules.
+/// </summary>
 internal sealed class DaemonConfig : IDisposable
 {
     public DaemonConfig()
@@ -17,11 +21,13 @@ internal sealed class DaemonConfig : IDisposable
             File.Copy(file, System.IO.Path.Combine(RulesDirectory, System.IO.Path.GetFileName(file)));
         }
         EveLog = System.IO.Path.Combine(Directory, "eve.json");
+        LearnedPoolsFile = System.IO.Path.Combine(Directory, "state", "learned-pools.tsv");
         Settings = new Dictionary<string, object>
         {
             ["Interfaces"] = new[] { "lo" },
             ["RulesDirectory"] = RulesDirectory,
             ["EveLog"] = EveLog,
+            ["LearnedPoolsFile"] = LearnedPoolsFile,
             ["MetricsPort"] = FreeTcpPort(),
         };
     }
@@ -29,6 +35,7 @@ internal sealed class DaemonConfig : IDisposable
     public string Directory { get; }
     public string RulesDirectory { get; }
     public string EveLog { get; }
+    public string LearnedPoolsFile { get; }
     public Dictionary<string, object> Settings { get; }
 
     /// <summary>Writes the settings as section PoolDetector and returns the file's path.</summary>

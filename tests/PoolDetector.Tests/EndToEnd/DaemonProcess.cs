@@ -57,6 +57,8 @@ internal sealed partial class DaemonProcess : IDisposable
             ["BpfFilter"] = bpfFilter ?? "",
             ["RulesDirectory"] = RepositoryPaths.Rules,
             ["EveLog"] = eveLog,
+            // Its own, never the machine's: what one test's daemon learned must not flag the next one's flows.
+            ["LearnedPoolsFile"] = Path.Combine(directory, "learned-pools.tsv"),
             ["MetricsAddress"] = "127.0.0.1",
             ["MetricsPort"] = port,
             ["InterfaceRetrySeconds"] = 1,

@@ -101,6 +101,10 @@ public class MetricsServerTests
         public void InterfaceFailed(string interfaceName)
         {
         }
+
+        public void LearnedPoolsSaved(bool success)
+        {
+        }
     }
 
     [Theory]

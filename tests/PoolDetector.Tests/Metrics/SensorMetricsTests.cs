@@ -3,6 +3,7 @@ using PoolDetector.Core.Detection;
 using PoolDetector.Core.Flows;
 using PoolDetector.Core.Rules;
 using PoolDetector.Core;
+using PoolDetector.Core.Intel;
 using PoolDetector.Hosting;
 using PoolDetector.Metrics;
 using PoolDetector.Testing;
@@ -31,14 +32,15 @@ public partial class SensorMetricsTests
     /// What the daemon does, without libpcap: frames "captured" on <c>lo</c> counted in its
     /// InterfaceStatus and fed to an engine reporting live, detections raised to the metrics.
     /// </summary>
-    private static Run CaptureOnLoopback(string capture = "stratum-v1-npm.pcap")
+    private static Run CaptureOnLoopback(string capture = "stratum-v1-npm.pcap", RuleSet? rules = null)
     {
+        rules ??= CaptureRunner.Rules;
         var registry = Prometheus.Metrics.NewCustomRegistry();
         var status = new SensorStatus(["eth0", "lo"]);
         var metrics = new PrometheusSensorMetrics(registry, status);
-        metrics.RulesLoaded(reload: false, success: true, CaptureRunner.Rules.Count);
+        metrics.RulesLoaded(reload: false, success: true, rules.Count);
         var sink = new MetricsSink(metrics);
-        var engine = new Engine(CaptureRunner.Rules, new EngineOptions { Reporting = DetectionReporting.OnVerdict }, sink);
+        var engine = new Engine(rules, new EngineOptions { Reporting = DetectionReporting.OnVerdict }, sink);
         status.Engine = engine;
         var lo = status.Interfaces[1];
         lo.Up = true;
@@ -54,6 +56,8 @@ public partial class SensorMetricsTests
         }
         engine.Finish();
         status.MiningHosts = 1;
+        // What the engine thread does once a second.
+        status.Memory.Publish(engine);
         return new Run(registry, status, engine, metrics, frames);
     }
 
@@ -156,6 +160,80 @@ public partial class SensorMetricsTests
         Assert.Equal(0, scrape["pooldetector_mining_hosts{}"]);
         Assert.Equal(0, scrape["pooldetector_flows_active{}"]);
         Assert.Equal(0, scrape["pooldetector_stream_gaps_total{}"]);
+        foreach (var result in new[] { "parsed", "malformed" })
+        {
+            Assert.Equal(0, scrape[$"pooldetector_tls_hellos_total{{result=\"{result}\"}}"]);
+            Assert.Equal(0, scrape[$"pooldetector_dns_messages_total{{result=\"{result}\"}}"]);
+        }
+        foreach (var memory in new[] { "dns_answers", "learned_pools", "host_history" })
+        {
+            Assert.Equal(0, scrape[$"pooldetector_memory_entries{{memory=\"{memory}\"}}"]);
+            Assert.Equal(0, scrape[$"pooldetector_memory_evictions_total{{memory=\"{memory}\"}}"]);
+        }
+        Assert.Equal(3, scrape.Samples.Keys.Count(k => k.StartsWith("pooldetector_memory_entries{", StringComparison.Ordinal)));
+        Assert.Equal(0, scrape["pooldetector_learned_pools{}"]);
+        Assert.Equal(0, scrape["pooldetector_allowlisted_total{}"]);
+        Assert.Equal(0, scrape["pooldetector_learned_pools_saves_total{result=\"ok\"}"]);
+        Assert.Equal(0, scrape["pooldetector_learned_pools_saves_total{result=\"error\"}"]);
+    }
+
+    [Fact]
+    public async Task The_detectors_memories_and_learned_pool_saves_are_exported()
+    {
+        var run = CaptureOnLoopback();
+        run.Metrics.LearnedPoolsSaved(success: true);
+        run.Metrics.LearnedPoolsSaved(success: true);
+        run.Metrics.LearnedPoolsSaved(success: false);
+        var scrape = await Exposition.ScrapeAsync(run.Registry);
+
+        // The pool of the Stratum session, learned in clear text.
+        Assert.Equal(1, run.Engine.Learned.Count);
+        Assert.Equal(1, scrape["pooldetector_learned_pools{}"]);
+        Assert.Equal(1, scrape["pooldetector_memory_entries{memory=\"learned_pools\"}"]);
+        Assert.Equal(run.Engine.History.Count, scrape["pooldetector_memory_entries{memory=\"host_history\"}"]);
+        Assert.Equal(1, run.Engine.History.Count);
+        Assert.Equal(0, scrape["pooldetector_memory_entries{memory=\"dns_answers\"}"]);
+        Assert.Equal(0, scrape["pooldetector_memory_evictions_total{memory=\"learned_pools\"}"]);
+        Assert.Equal(2, scrape["pooldetector_learned_pools_saves_total{result=\"ok\"}"]);
+        Assert.Equal(1, scrape["pooldetector_learned_pools_saves_total{result=\"error\"}"]);
+        Assert.Equal(0, scrape["pooldetector_allowlisted_total{}"]);
+    }
+
+    [Fact]
+    public async Task Dns_and_tls_inspection_counts_are_exported()
+    {
+        var run = CaptureOnLoopback("dns-pool-then-tls.pcap");
+        var scrape = await Exposition.ScrapeAsync(run.Registry);
+        var inspection = run.Engine.InspectionCounters;
+
+        Assert.True(inspection.DnsMessages > 0 && inspection.TlsHellos > 0, "the capture has DNS and TLS");
+        Assert.Equal(inspection.DnsMessages, scrape["pooldetector_dns_messages_total{result=\"parsed\"}"]);
+        Assert.Equal(inspection.DnsMalformed, scrape["pooldetector_dns_messages_total{result=\"malformed\"}"]);
+        Assert.Equal(inspection.TlsHellos, scrape["pooldetector_tls_hellos_total{result=\"parsed\"}"]);
+        Assert.Equal(inspection.TlsMalformed, scrape["pooldetector_tls_hellos_total{result=\"malformed\"}"]);
+        // The pool name's answer is held for the client.
+        Assert.Equal(run.Engine.DnsAnswers.Count, scrape["pooldetector_memory_entries{memory=\"dns_answers\"}"]);
+        Assert.True(run.Engine.DnsAnswers.Count > 0);
+    }
+
+    [Fact]
+    public async Task Detections_the_allowlist_suppressed_are_counted()
+    {
+        var allowlist = IntelLoader.Load(
+            [("allowlist.tsv", "#fields\tindicator\tindicator_type\treason\texpires\n127.0.0.1\tADDR\tthe test pool\tnever\n")],
+            DateTimeOffset.UtcNow);
+        Assert.Empty(allowlist.Errors);
+        var yaml = Directory.GetFiles(RepositoryPaths.Rules, "*.yml").Order(StringComparer.Ordinal).Select(f => (f, File.ReadAllText(f))).ToList();
+        var rules = RuleLoader.Load(yaml, allowlist.Intel);
+
+        var run = CaptureOnLoopback(rules: rules);
+        var scrape = await Exposition.ScrapeAsync(run.Registry);
+
+        Assert.Equal(0, run.Engine.Detections);
+        Assert.Equal(1, run.Engine.Allowlisted);
+        Assert.Equal(1, scrape["pooldetector_allowlisted_total{}"]);
+        // An allowlisted pool is not learned either.
+        Assert.Equal(0, scrape["pooldetector_learned_pools{}"]);
     }
 
     [Fact]
@@ -230,7 +308,7 @@ public partial class SensorMetricsTests
         }
 
         var types = scrape.Types.Where(t => t.Key.StartsWith("pooldetector_", StringComparison.Ordinal)).ToList();
-        Assert.Equal(20, types.Count);
+        Assert.Equal(27, types.Count);
         foreach (var (name, type) in types)
         {
             Assert.Contains(type, new[] { "counter", "gauge" });

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using PoolDetector.Core.Decoding;
+using PoolDetector.Core.Intel;
 
 namespace PoolDetector.Core.Detection.Memory;
 
@@ -60,12 +61,9 @@ public sealed class LearnedPools
     public void Learn(IpAddress address, ushort port, string? name, string dialect, long nowMicros)
     {
         ArgumentNullException.ThrowIfNull(dialect);
-        if (name is not null && !IsHostName(name))
-        {
-            // Names come off the wire (a Stratum subscribe's host is whatever the miner wrote):
-            // anything but a host name would corrupt the saved list, which is read as intel.
-            name = null;
-        }
+        // The name comes from the traffic (the miner's subscribe, an HTTP Host): only a DNS
+        // name may reach the pool list, never text that could forge lines or columns in it.
+        name = HostName(name);
         LearnedEndpoint entry;
         if (_endpoints.TryGetValue((address, port), out var known))
         {
@@ -81,6 +79,30 @@ public sealed class LearnedPools
             entry = new LearnedEndpoint(address, port, name, dialect, nowMicros, nowMicros, 1);
         }
         Add(entry);
+    }
+
+    /// <summary>
+    /// Adds an endpoint learned elsewhere (another capture, another run): with one already
+    /// known, first and last seen widen, sessions add up and a missing name is filled in.
+    /// </summary>
+    public void Merge(LearnedEndpoint endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var name = HostName(endpoint.Name);
+        if (_endpoints.TryGetValue((endpoint.Address, endpoint.Port), out var known))
+        {
+            Add(known with
+            {
+                Name = known.Name ?? name,
+                FirstSeenMicros = Math.Min(known.FirstSeenMicros, endpoint.FirstSeenMicros),
+                LastSeenMicros = Math.Max(known.LastSeenMicros, endpoint.LastSeenMicros),
+                Sessions = known.Sessions + endpoint.Sessions,
+            });
+        }
+        else
+        {
+            Add(endpoint with { Name = name });
+        }
     }
 
     /// <summary>The endpoint itself, else the most recent endpoint learned on the same address (pools listen on several ports).</summary>
@@ -148,9 +170,10 @@ public sealed class LearnedPools
     }
 
     /// <summary>
-    /// Reads what <see cref="Save"/> wrote. Lines that are not learned <c>ADDR</c> entries are
-    /// skipped (names come back with their endpoints); returns the number of endpoints read and
-    /// the problems met, as <c>line: problem</c>.
+    /// Reads what <see cref="Save"/> wrote. <c>HOST</c> lines are skipped (names come back with
+    /// their endpoints); anything else that is not an intact learned <c>ADDR</c> line is a
+    /// problem, reported as <c>line: problem</c> and skipped, so a damaged or hand-edited file
+    /// loads what is good in it. Returns the number of endpoints read.
     /// </summary>
     public int Load(TextReader reader, List<string> problems)
     {
@@ -167,13 +190,18 @@ public sealed class LearnedPools
                 continue;
             }
             var fields = line.Split('\t');
-            if (fields.Length < 2 || fields[1] != "ADDR")
+            if (fields.Length != 5)
+            {
+                problems.Add($"{number}: expected 5 tab-separated fields (indicator, indicator_type, meta.source, meta.desc, confidence), found {fields.Length}");
+                continue;
+            }
+            if (fields[1] == "HOST")
             {
                 continue;
             }
-            if (fields.Length < 5)
+            if (fields[1] != "ADDR")
             {
-                problems.Add($"{number}: expected 5 tab-separated fields, found {fields.Length}");
+                problems.Add($"{number}: indicator_type '{fields[1]}' is not one this file holds (ADDR, HOST)");
                 continue;
             }
             if (!IPEndPoint.TryParse(fields[0], out var endpoint) || endpoint.Port == 0)
@@ -188,26 +216,46 @@ public sealed class LearnedPools
                 continue;
             }
             facts.TryGetValue("dialect", out var dialect);
-            if (facts.TryGetValue("name", out var name) && !IsHostName(name))
+            if (dialect is not null && !IsDialectId(dialect))
             {
+                problems.Add($"{number}: dialect '{dialect}' is not a dialect id; kept as unknown");
+                dialect = null;
+            }
+            facts.TryGetValue("name", out var name);
+            if (name is not null && HostName(name) is null)
+            {
+                problems.Add($"{number}: name '{name}' is not a DNS name; the endpoint is kept without it");
                 name = null;
             }
             _ = long.TryParse(facts.GetValueOrDefault("sessions"), NumberStyles.None, CultureInfo.InvariantCulture, out var sessions);
-            Add(new LearnedEndpoint(IpAddress.FromIPAddress(endpoint.Address), (ushort)endpoint.Port, name, dialect ?? "unknown", first, last, Math.Max(1, sessions)));
+            Merge(new LearnedEndpoint(IpAddress.FromIPAddress(endpoint.Address), (ushort)endpoint.Port, name, dialect ?? "unknown", first, last, Math.Max(1, sessions)));
             read++;
         }
         Changed = false;
         return read;
     }
 
-    /// <summary>Letters, digits, '-', '_' and '.', at most 253 characters: what a learned name may be.</summary>
-    private static bool IsHostName(string name)
+    /// <summary>
+    /// The name as a pool list may hold it (lower case, no trailing dot), or null when it is
+    /// not a multi-label ASCII DNS name: a miner chooses what it sends, and a tab or a newline
+    /// in it would otherwise become columns or lines of the list other sensors load.
+    /// </summary>
+    public static string? HostName(string? name)
     {
-        if (name.Length is 0 or > 253)
+        if (string.IsNullOrEmpty(name) || !System.Text.Ascii.IsValid(name) || DomainMatcher.Normalize(name, out var normalized) is not null)
+        {
+            return null;
+        }
+        return normalized;
+    }
+
+    private static bool IsDialectId(string dialect)
+    {
+        if (dialect.Length is 0 or > 64)
         {
             return false;
         }
-        foreach (var c in name)
+        foreach (var c in dialect)
         {
             if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
             {

@@ -154,7 +154,7 @@ public class LearnedPoolsTests
             "7: '198.51.100.11' is not an address:port",
             "8: first_seen and last_seen are required",
             "9: first_seen and last_seen are required",
-            "13: expected 5 tab-separated fields, found 2",
+            "13: expected 5 tab-separated fields (indicator, indicator_type, meta.source, meta.desc, confidence), found 2",
         ], problems);
         Assert.Equal(2, read);
         Assert.Equal(
