@@ -79,7 +79,7 @@ public sealed class Detector : IFlowConsumer
         {
             inspection.DnsBoundName = binding.Name;
         }
-        if (flow.ClientPort == DnsPort || flow.ServerPort == DnsPort)
+        if (flow.Transport == TransportProtocol.Udp && (flow.ClientPort == DnsPort || flow.ServerPort == DnsPort))
         {
             inspection.Framing = FlowFraming.Dns;
         }
@@ -107,7 +107,7 @@ public sealed class Detector : IFlowConsumer
         }
         if (inspection.Framing == FlowFraming.Undecided)
         {
-            inspection.Framing = DecideFraming(payload, direction);
+            inspection.Framing = DecideFraming(flow, payload, direction);
         }
         // Node P2P: fixed headers on a direction's first bytes, the RLPx handshake by turns
         // (constant work per chunk, over within each side's first turn).
@@ -530,7 +530,7 @@ public sealed class Detector : IFlowConsumer
         }
     }
 
-    private static FlowFraming DecideFraming(ReadOnlySpan<byte> payload, FlowDirection direction)
+    private static FlowFraming DecideFraming(Flow flow, ReadOnlySpan<byte> payload, FlowDirection direction)
     {
         if (payload[0] == 0x16 && TlsHandshakeParser.MayBeTls(payload))
         {
@@ -539,6 +539,12 @@ public sealed class Detector : IFlowConsumer
         if (direction == FlowDirection.ClientToServer ? HttpInspector.LooksLikeRequest(payload) : HttpInspector.LooksLikeResponse(payload))
         {
             return FlowFraming.Http;
+        }
+        // TCP port 53 is DNS unless it opens with JSON: pools listen on 53 too, to get past
+        // firewalls, and the port is a prior, never the detector.
+        if ((flow.ClientPort == DnsPort || flow.ServerPort == DnsPort) && payload[0] != (byte)'{')
+        {
+            return FlowFraming.Dns;
         }
         // Everything else gets the JSON line framer, which rejects binary and non-JSON
         // directions within a few bytes or lines; a capture that starts mid-line resyncs.
