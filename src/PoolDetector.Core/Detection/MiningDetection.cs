@@ -72,11 +72,36 @@ public sealed record MiningDetection
     public long BytesToServer { get; init; }
     public long BytesToClient { get; init; }
 
+    /// <summary>Who the internal host is (MAC, DHCP name, inventory unit), when attribution knows; null otherwise.</summary>
+    public HostAttribution? Host { get; init; }
+
+    /// <summary>The evidence capture of this flow (path as the sink wrote it), when evidence is written.</summary>
+    public string? EvidencePcap { get; init; }
+
+    /// <summary>SHA-256 of <see cref="EvidencePcap"/>, lowercase hex, once the file is complete.</summary>
+    public string? EvidenceSha256 { get; init; }
+
     /// <summary>True when reported at the end of the flow (counts final); false for a live alert while it runs.</summary>
     public bool FlowEnded { get; init; } = true;
 
     /// <summary>True when this flow was already reported live: this report only brings the final counts.</summary>
     public bool ReportedBefore { get; init; }
+}
+
+/// <summary>
+/// The internal host behind a detection: its MAC address and name as seen on the wire (DHCP),
+/// and the unit responsible for it from the operator's inventory. Every field may be unknown.
+/// </summary>
+public sealed record HostAttribution
+{
+    /// <summary>The host's MAC address, <c>aa:bb:cc:dd:ee:ff</c>, when the capture carries Ethernet.</summary>
+    public string? Mac { get; init; }
+    /// <summary>The name the host gave in DHCP (option 12 or 81, DHCPv6 FQDN) while it held the address.</summary>
+    public string? Hostname { get; init; }
+    /// <summary>The inventory's department for the host's network (most specific CIDR wins).</summary>
+    public string? Department { get; init; }
+    public string? Owner { get; init; }
+    public string? Contact { get; init; }
 }
 
 /// <summary>When the detector reports a mining flow.</summary>

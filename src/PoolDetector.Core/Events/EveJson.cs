@@ -96,6 +96,22 @@ public static class EveJson
         writer.WriteNumber("bytes_toserver"u8, d.BytesToServer);
         writer.WriteNumber("bytes_toclient"u8, d.BytesToClient);
         writer.WriteEndObject();
+        // Attribution and evidence only when known, so events without them keep the contract's shape.
+        if (d.Host is { } host)
+        {
+            writer.WriteStartObject("host"u8);
+            WriteNullable(writer, "mac"u8, host.Mac);
+            WriteNullable(writer, "hostname"u8, host.Hostname);
+            WriteNullable(writer, "department"u8, host.Department);
+            WriteNullable(writer, "owner"u8, host.Owner);
+            WriteNullable(writer, "contact"u8, host.Contact);
+            writer.WriteEndObject();
+        }
+        if (d.EvidencePcap is not null)
+        {
+            writer.WriteString("pcap"u8, d.EvidencePcap);
+            WriteNullable(writer, "pcap_sha256"u8, d.EvidenceSha256);
+        }
         writer.WriteEndObject();
 
         // Not in the contract's example: Suricata adds it last when reading files, and
