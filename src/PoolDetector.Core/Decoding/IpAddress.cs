@@ -58,6 +58,9 @@ public readonly struct IpAddress : IEquatable<IpAddress>, IComparable<IpAddress>
 
     public override string ToString() => ToIPAddress().ToString();
 
+    /// <summary><c>192.0.2.1:3333</c>, or <c>[2001:db8::1]:3333</c> for IPv6, as pool lists and events write endpoints.</summary>
+    public string ToEndpointString(ushort port) => IsV4 ? $"{this}:{port}" : $"[{this}]:{port}";
+
     public bool Equals(IpAddress other) => High == other.High && Low == other.Low && IsV4 == other.IsV4;
 
     public override bool Equals(object? obj) => obj is IpAddress other && Equals(other);

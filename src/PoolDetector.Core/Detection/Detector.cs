@@ -321,7 +321,7 @@ public sealed class Detector : IFlowConsumer
         {
             contact.Add(
                 ContactSignal.LearnedEndpoint,
-                (samePort ? "learned-endpoint:" : "learned-address:") + Endpoint(learned.Address, learned.Port) + "/" + learned.Dialect,
+                (samePort ? "learned-endpoint:" : "learned-address:") + learned.Address.ToEndpointString(learned.Port) + "/" + learned.Dialect,
                 learned.Name);
         }
         if (History.TryGet(flow.ClientAddress, flow.ServerAddress, flow.ServerPort, nowMicros, out var earlier) && earlier.FlowId != flow.Id)
@@ -351,8 +351,6 @@ public sealed class Detector : IFlowConsumer
             }
         }
     }
-
-    private static string Endpoint(IpAddress address, ushort port) => address.IsV4 ? $"{address}:{port}" : $"[{address}]:{port}";
 
     /// <summary>
     /// The operator's exceptions: the internal host, the server, the pool's name or the wallet,
@@ -394,7 +392,7 @@ public sealed class Detector : IFlowConsumer
         {
             return;
         }
-        var reversed = inspection.Evidence.ReversedWeight > inspection.Evidence.OrientedWeight;
+        var reversed = inspection.Evidence.Reversed;
         var pool = reversed ? flow.ClientAddress : flow.ServerAddress;
         var port = reversed ? flow.ClientPort : flow.ServerPort;
         if (rules.Intel.Allowlist.IsAllowed(pool, PoolNames.Day(timestampMicros)))

@@ -37,9 +37,7 @@ public static class TlsSignals
         if (fingerprints.Count > 0)
         {
             // Computed only when the rules list fingerprints: an MD5 and a SHA-256 per TLS flow.
-            var ja4 = TlsFingerprints.Ja4(hello);
-            var ja3 = TlsFingerprints.Ja3(hello);
-            if (fingerprints.TryGetValue(ja4, out var rule) || fingerprints.TryGetValue(ja3, out rule))
+            if (fingerprints.TryGetValue(inspection.Tls.Ja4!, out var rule) || fingerprints.TryGetValue(inspection.Tls.Ja3!, out rule))
             {
                 contact.Add(ContactSignal.MinerTlsFingerprint, $"tls-fingerprint:{rule.Fingerprint}={rule.Software}");
             }
@@ -64,10 +62,10 @@ public static class TlsSignals
     public static void NoteFingerprints(FlowInspection inspection)
     {
         ArgumentNullException.ThrowIfNull(inspection);
-        if (inspection.Tls.ClientHello is { } client)
+        if (inspection.Tls.ClientHello is not null)
         {
-            inspection.Contact.Note("ja4:" + TlsFingerprints.Ja4(client));
-            inspection.Contact.Note("ja3:" + TlsFingerprints.Ja3(client));
+            inspection.Contact.Note("ja4:" + inspection.Tls.Ja4);
+            inspection.Contact.Note("ja3:" + inspection.Tls.Ja3);
         }
         if (inspection.Tls.ServerHello is { } server)
         {

@@ -10,6 +10,9 @@ namespace PoolDetector.Core.Detection;
 /// <summary>Turns a flow's evidence into a detection, or none (DESIGN.md: confidence and categories).</summary>
 public static class Verdict
 {
+    /// <summary>Every contact signal, strongest first (Enum.GetValues makes a new array per call).</summary>
+    private static readonly ContactSignal[] ContactSignals = Enum.GetValues<ContactSignal>();
+
     /// <summary>
     /// Mining evidence, if any reaches the thresholds, wins; then node P2P traffic
     /// (<c>crypto-node</c>); then the signals of contact with a pool (<c>pool-contact</c>).
@@ -44,7 +47,7 @@ public static class Verdict
         var standsAlone = false;
         var supporting = 0;
         var signals = 0;
-        foreach (var signal in Enum.GetValues<ContactSignal>())
+        foreach (var signal in ContactSignals)
         {
             if (!contact.Has(signal))
             {
@@ -110,7 +113,7 @@ public static class Verdict
         }
         var confidence = evidence.Score >= scoring.HighThreshold ? Confidence.High : Confidence.Medium;
         // Orientation came from ports when the SYN was missed; the protocol itself says who mines.
-        var reversed = evidence.ReversedWeight > evidence.OrientedWeight;
+        var reversed = evidence.Reversed;
 
         var appProtocol = inspection.Framing == FlowFraming.Http ? "http" : dialect.AppProtocol;
         var timestamp = evidence.ThresholdReachedMicros != 0 ? evidence.ThresholdReachedMicros : flow.LastSeenMicros;

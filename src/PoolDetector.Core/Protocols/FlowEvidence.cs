@@ -48,6 +48,12 @@ public sealed class FlowEvidence
     /// <summary>Weight of messages sent the other way: the "client" is really the pool (orientation was guessed from ports).</summary>
     public int ReversedWeight { get; private set; }
 
+    /// <summary>
+    /// True when the messages say the flow's orientation is backwards (it was guessed from the
+    /// ports when the SYN was missed): the side taken for the client is the pool.
+    /// </summary>
+    public bool Reversed => ReversedWeight > OrientedWeight;
+
     /// <summary>Weight contributed by Stratum error triples, capped by the evaluator.</summary>
     public int StratumErrorWeight { get; set; }
 

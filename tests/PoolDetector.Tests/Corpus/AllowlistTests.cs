@@ -1,4 +1,3 @@
-using PoolDetector.Core;
 using PoolDetector.Core.Intel;
 using PoolDetector.Core.Rules;
 using PoolDetector.Tests.CaptureGeneration;
@@ -33,17 +32,11 @@ public class AllowlistTests
 
         var capture = new CaptureBuilder(LinkFraming.Ethernet(), new DateTimeOffset(2026, 11, day, 8, 0, 0, TimeSpan.Zero));
         capture.Tcp("192.0.2.10", 40001, "203.0.113.5", 10128, 1000, 2000).Handshake()
-            .Client("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"" + Wallet + ".rig7\",\"pass\":\"x\",\"agent\":\"XMRig/6.21.0\",\"algo\":[\"rx/0\"],\"rigid\":\"\"}}\n")
-            .Server("{\"id\":1,\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{\"id\":\"0ea1\",\"job\":{\"blob\":\"0707c5e0dfdc057c60c5dbdb26b716a880df1188dc87aac5d21a6a8230adcf679c2058fd7b807e0000000099330aefd29c503d834876f4d322f20473210298ff97414fec94dc5ec919da8507\",\"job_id\":\"x9pN\",\"target\":\"711b0d00\",\"algo\":\"rx/0\"},\"status\":\"OK\"}}\n")
+            .Client(CaptureRunner.XmrigLogin(Wallet + ".rig7"))
+            .Server(CaptureRunner.XmrigLoginReply)
             .Close();
-        using var directory = new Cli.TempDirectory();
         var sink = new CaptureRunner.CollectingSink();
-        var engine = new Engine(rules, new EngineOptions(), sink);
-        foreach (var (link, frame, micros) in CaptureRunner.ReadFrames(directory.File("allow.pcap", capture.ToPcap())))
-        {
-            engine.ProcessFrame(link, frame, micros);
-        }
-        engine.Finish();
+        var engine = CaptureRunner.RunEngine(CaptureRunner.ReadFrames(capture), rules, sink);
 
         Assert.Equal(allowed ? 0 : 1, sink.Detections.Count);
         Assert.Equal(allowed ? 1 : 0, engine.Allowlisted);

@@ -1,4 +1,3 @@
-using PoolDetector.Core;
 using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
 using PoolDetector.Core.Rules;
@@ -54,16 +53,7 @@ public class BehaviourTests
             }
         }
         session.Close();
-        using var directory = new Cli.TempDirectory();
-        var frames = CaptureRunner.ReadFrames(directory.File("behaviour.pcap", capture.ToPcap()));
-        var sink = new CaptureRunner.CollectingSink();
-        var engine = new Engine(CaptureRunner.Rules, new EngineOptions(), sink);
-        foreach (var (link, frame, micros) in frames)
-        {
-            engine.ProcessFrame(link, frame, micros);
-        }
-        engine.Finish();
-        return sink.Detections;
+        return CaptureRunner.Run(capture);
     }
 
     /// <summary>TLS application data: a record header, then bytes that look random.</summary>

@@ -4,6 +4,7 @@ using PoolDetector.Core.Detection;
 using PoolDetector.Core.Rules;
 using PoolDetector.Testing;
 using PoolDetector.Capture;
+using PoolDetector.Tests.CaptureGeneration;
 
 namespace PoolDetector.Tests.Corpus;
 
@@ -41,17 +42,43 @@ internal static class CaptureRunner
         public void OnFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros) => Frames.Add((linkType, frame.ToArray(), timestampMicros));
     }
 
-    public static List<MiningDetection> Run(string path)
+    /// <summary>Every frame of a capture built in memory, through a pcap file as the program reads one.</summary>
+    public static List<(LinkType Link, byte[] Frame, long Micros)> ReadFrames(CaptureBuilder capture)
+    {
+        using var directory = new Cli.TempDirectory();
+        return ReadFrames(directory.File("built.pcap", capture.ToPcap()));
+    }
+
+    public static List<MiningDetection> Run(string path, RuleSet? rules = null) => Run(ReadFrames(path), rules);
+
+    public static List<MiningDetection> Run(CaptureBuilder capture, RuleSet? rules = null) => Run(ReadFrames(capture), rules);
+
+    private static List<MiningDetection> Run(List<(LinkType Link, byte[] Frame, long Micros)> frames, RuleSet? rules)
     {
         var sink = new CollectingSink();
-        var engine = new Engine(Rules, new EngineOptions(), sink);
-        foreach (var (link, frame, micros) in ReadFrames(path))
+        RunEngine(frames, rules ?? Rules, sink);
+        return sink.Detections;
+    }
+
+    /// <summary>The engine over <paramref name="frames"/> to the end, returned for its counters and memories.</summary>
+    public static Engine RunEngine(List<(LinkType Link, byte[] Frame, long Micros)> frames, RuleSet rules, IDetectionSink sink)
+    {
+        var engine = new Engine(rules, new EngineOptions(), sink);
+        foreach (var (link, frame, micros) in frames)
         {
             engine.ProcessFrame(link, frame, micros);
         }
         engine.Finish();
-        return sink.Detections;
+        return engine;
     }
+
+    /// <summary>XMRig's login as XMRig 6 writes it, with <paramref name="worker"/> as the login (the wallet).</summary>
+    public static string XmrigLogin(string worker) =>
+        "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"" + worker + "\",\"pass\":\"x\",\"agent\":\"XMRig/6.21.0\",\"algo\":[\"rx/0\"],\"rigid\":\"\"}}\n";
+
+    /// <summary>A pool's reply to <see cref="XmrigLogin"/>: a session id and the first job.</summary>
+    public const string XmrigLoginReply =
+        "{\"id\":1,\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{\"id\":\"0ea1\",\"job\":{\"blob\":\"0707c5e0dfdc057c60c5dbdb26b716a880df1188dc87aac5d21a6a8230adcf679c2058fd7b807e0000000099330aefd29c503d834876f4d322f20473210298ff97414fec94dc5ec919da8507\",\"job_id\":\"x9pN\",\"target\":\"711b0d00\",\"algo\":\"rx/0\"},\"status\":\"OK\"}}\n";
 
     /// <summary>The unordered endpoint pair, as ../shared/tools/score.py matches flows.</summary>
     public static string Pair(string a, int aPort, string b, int bPort)

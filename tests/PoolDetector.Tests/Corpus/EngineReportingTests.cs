@@ -59,8 +59,8 @@ public class EngineReportingTests
         var withoutCryptoNote = RuleLoader.Load(files);
 
         var capture = new CaptureBuilder(LinkFraming.Ethernet(), new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero));
-        var login = "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"44AFFq5k\",\"pass\":\"x\",\"agent\":\"XMRig/6.21.0\",\"algo\":[\"rx/0\"],\"rigid\":\"\"}}\n";
-        var reply = "{\"id\":1,\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{\"id\":\"0ea1\",\"job\":{\"blob\":\"0707c5e0dfdc057c60c5dbdb26b716a880df1188dc87aac5d21a6a8230adcf679c2058fd7b807e0000000099330aefd29c503d834876f4d322f20473210298ff97414fec94dc5ec919da8507\",\"job_id\":\"x9pN\",\"target\":\"711b0d00\",\"algo\":\"rx/0\"},\"status\":\"OK\"}}\n";
+        var login = CaptureRunner.XmrigLogin("44AFFq5k");
+        var reply = CaptureRunner.XmrigLoginReply;
         var first = capture.Tcp("192.0.2.10", 40001, "203.0.113.5", 10128, 1000, 2000).Handshake();
         var swapAt = capture.PacketCount;
         first.Client(login).Server(reply).Close();
@@ -101,19 +101,11 @@ public class EngineReportingTests
     {
         var capture = new CaptureBuilder(LinkFraming.Ethernet(), new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero));
         capture.Tcp("192.0.2.10", 40001, "203.0.113.5", (ushort)port, 1000, 2000).Handshake()
-            .Client("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"44AFFq5k\",\"pass\":\"x\",\"agent\":\"XMRig/6.21.0\",\"algo\":[\"rx/0\"],\"rigid\":\"\"}}\n")
-            .Server("{\"id\":1,\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{\"id\":\"0ea1\",\"job\":{\"blob\":\"0707c5e0dfdc057c60c5dbdb26b716a880df1188dc87aac5d21a6a8230adcf679c2058fd7b807e0000000099330aefd29c503d834876f4d322f20473210298ff97414fec94dc5ec919da8507\",\"job_id\":\"x9pN\",\"target\":\"711b0d00\",\"algo\":\"rx/0\"},\"status\":\"OK\"}}\n")
+            .Client(CaptureRunner.XmrigLogin("44AFFq5k"))
+            .Server(CaptureRunner.XmrigLoginReply)
             .Close();
-        using var directory = new Cli.TempDirectory();
-        var sink = new CaptureRunner.CollectingSink();
-        var engine = new Engine(CaptureRunner.Rules, new EngineOptions(), sink);
-        foreach (var (link, frame, micros) in CaptureRunner.ReadFrames(directory.File("port.pcap", capture.ToPcap())))
-        {
-            engine.ProcessFrame(link, frame, micros);
-        }
-        engine.Finish();
 
-        var detection = Assert.Single(sink.Detections);
+        var detection = Assert.Single(CaptureRunner.Run(capture));
         Assert.Equal(DetectionCategory.Mining, detection.Category);
         Assert.Equal("cryptonote", detection.Dialect);
         Assert.Equal(Confidence.High, detection.Confidence);

@@ -1,4 +1,3 @@
-using PoolDetector.Core;
 using PoolDetector.Core.Detection;
 using PoolDetector.Core.Rules;
 using PoolDetector.Testing;
@@ -18,17 +17,8 @@ public class TlsFingerprintRuleTests
                 .Select(f => (f, File.ReadAllText(f))), ("tls.yml", tlsYml)],
             CaptureRunner.Rules.Intel);
 
-    private static List<MiningDetection> Analyze(RuleSet rules, string capture)
-    {
-        var sink = new CaptureRunner.CollectingSink();
-        var engine = new Engine(rules, new EngineOptions(), sink);
-        foreach (var (link, frame, micros) in CaptureRunner.ReadFrames(Path.Combine(RepositoryPaths.Pcaps, capture)))
-        {
-            engine.ProcessFrame(link, frame, micros);
-        }
-        engine.Finish();
-        return sink.Detections;
-    }
+    private static List<MiningDetection> Analyze(RuleSet rules, string capture) =>
+        CaptureRunner.Run(Path.Combine(RepositoryPaths.Pcaps, capture), rules);
 
     [Fact]
     public void A_listed_fingerprint_is_evidence_and_names_the_software()

@@ -154,9 +154,7 @@ public sealed class LearnedPools
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (_, entry) in _endpoints.Entries)
         {
-            var endpoint = entry.Address.IsV4
-                ? $"{entry.Address}:{entry.Port}"
-                : $"[{entry.Address}]:{entry.Port}";
+            var endpoint = entry.Address.ToEndpointString(entry.Port);
             writer.WriteLine($"{endpoint}\tADDR\t{Source}\t{Describe(entry)}\tstrong");
         }
         foreach (var (_, entry) in _endpoints.Entries)

@@ -16,6 +16,15 @@ public sealed class TlsState
 
     public TlsServerHello? ServerHello { get; internal set; }
 
+    private string? _ja3;
+    private string? _ja4;
+
+    /// <summary>The ClientHello's JA3, computed once when first asked for (null without a hello).</summary>
+    public string? Ja3 => ClientHello is null ? null : _ja3 ??= TlsFingerprints.Ja3(ClientHello);
+
+    /// <summary>The ClientHello's JA4, computed once when first asked for (null without a hello).</summary>
+    public string? Ja4 => ClientHello is null ? null : _ja4 ??= TlsFingerprints.Ja4(ClientHello);
+
     /// <summary>Where a direction's parse ended: NeedMore while still gathering.</summary>
     public TlsParseStatus Status(int direction) => _status[direction];
 
@@ -37,6 +46,8 @@ public sealed class TlsState
     {
         ClientHello = null;
         ServerHello = null;
+        _ja3 = null;
+        _ja4 = null;
         _status[0] = TlsParseStatus.NeedMore;
         _status[1] = TlsParseStatus.NeedMore;
         _buffers[0].Release();
