@@ -35,7 +35,19 @@ public static class EveJson
     };
 
     /// <summary>Writes one alert object. <paramref name="pcapFilename"/>: the capture the event came from, when offline.</summary>
-    public static void WriteAlert(Utf8JsonWriter writer, MiningDetection detection, string? pcapFilename = null)
+    public static void WriteAlert(Utf8JsonWriter writer, MiningDetection detection, string? pcapFilename = null) =>
+        Write(writer, detection, "alert"u8, pcapFilename);
+
+    /// <summary>
+    /// Writes the daemon's follow-up to an alert once its evidence capture is complete: the alert's
+    /// fields as they were (same flow_id, community_id, timestamp), <c>mining.pcap</c> and
+    /// <c>mining.pcap_sha256</c> both set, and <c>event_type</c> <c>evidence</c>, so that what counts
+    /// alerts never counts a flow twice.
+    /// </summary>
+    public static void WriteEvidence(Utf8JsonWriter writer, MiningDetection detection) =>
+        Write(writer, detection, "evidence"u8, pcapFilename: null);
+
+    private static void Write(Utf8JsonWriter writer, MiningDetection detection, ReadOnlySpan<byte> eventType, string? pcapFilename)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(detection);
@@ -45,7 +57,7 @@ public static class EveJson
         WriteTimestamp(writer, "timestamp"u8, d.TimestampMicros);
         writer.WriteNumber("flow_id"u8, d.FlowId);
         writer.WriteString("community_id"u8, Verbatim(CommunityId.Compute(d.MinerAddress, d.MinerPort, d.PoolAddress, d.PoolPort, (byte)d.Transport)));
-        writer.WriteString("event_type"u8, "alert"u8);
+        writer.WriteString("event_type"u8, eventType);
         writer.WriteString("src_ip"u8, d.MinerAddress.ToString());
         writer.WriteNumber("src_port"u8, d.MinerPort);
         writer.WriteString("dest_ip"u8, d.PoolAddress.ToString());
@@ -130,6 +142,17 @@ public static class EveJson
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             WriteAlert(writer, detection, pcapFilename);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>The evidence event (<see cref="WriteEvidence"/>) as one line of text, without the newline.</summary>
+    public static string EvidenceToJson(MiningDetection detection)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            WriteEvidence(writer, detection);
         }
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }

@@ -8,4 +8,12 @@ internal enum OutputFormat
 }
 
 /// <param name="LearnedOut">Where to write the pool endpoints the engine learned from the captures (pool-list format), or null.</param>
-internal sealed record AnalyzeOptions(IReadOnlyList<string> Inputs, OutputFormat Format, string? RulesDirectory, bool Quiet, string? LearnedOut = null);
+/// <param name="Evidence">Where to write a pcap of each detected flow (events then name it and its SHA-256), or null.</param>
+/// <param name="EvidenceMaxPackets">At most this many packets per evidence file.</param>
+/// <param name="EvidenceMaxMiB">At most this many MiB of frames per evidence file.</param>
+internal sealed record AnalyzeOptions(IReadOnlyList<string> Inputs, OutputFormat Format, string? RulesDirectory, bool Quiet, string? LearnedOut = null,
+    string? Evidence = null, int EvidenceMaxPackets = AnalyzeOptions.DefaultEvidenceMaxPackets, int EvidenceMaxMiB = AnalyzeOptions.DefaultEvidenceMaxMiB)
+{
+    public const int DefaultEvidenceMaxPackets = 10_000;
+    public const int DefaultEvidenceMaxMiB = 16;
+}

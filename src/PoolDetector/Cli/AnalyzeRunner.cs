@@ -2,6 +2,7 @@ using PoolDetector.Capture;
 using PoolDetector.Core.Detection;
 using PoolDetector.Core.Detection.Memory;
 using PoolDetector.Core.Rules;
+using PoolDetector.Evidence;
 using PoolDetector.Hosting;
 using PoolDetector.Outputs;
 
@@ -19,7 +20,8 @@ internal static class AnalyzeRunner
         var rulesDirectory = ResolveRulesDirectory(options.RulesDirectory, console);
         var files = InputFiles.Resolve(options.Inputs, console, options.Quiet);
         var learnedOutOk = options.LearnedOut is null || CheckLearnedOut(options.LearnedOut, console);
-        if (rulesDirectory is null || files is null || !learnedOutOk)
+        var evidenceOk = options.Evidence is null || CheckEvidence(options, console);
+        if (rulesDirectory is null || files is null || !learnedOutOk || !evidenceOk)
         {
             return ExitCodes.Usage;
         }
@@ -36,6 +38,10 @@ internal static class AnalyzeRunner
         long bytesBefore = 0;
         // Each file's engine learns on its own; what they learned is gathered here.
         var learned = options.LearnedOut is null ? null : new LearnedPools();
+        var evidence = options.Evidence is null
+            ? null
+            : new FileEvidenceWriter(options.Evidence, options.EvidenceMaxPackets, options.EvidenceMaxMiB * 1024L * 1024, CaptureFileWriter.Factory);
+        var evidenceFailed = false;
 
         for (var i = 0; i < files.Count; i++)
         {
@@ -59,11 +65,27 @@ internal static class AnalyzeRunner
                     }
                 }
 
-                var analysis = new FileAnalysis(rules, file, output, totals);
+                var analysis = new FileAnalysis(rules, file, output, totals, evidence);
                 var fileNumber = i + 1;
                 var result = reader.ReadAll(analysis, read => progress.Update(fileNumber, files.Count, file, bytesBefore + read.Bytes));
                 // Flows still open at a truncation point are reported like any others.
                 analysis.Finish();
+                if (analysis.EvidenceProblems.Count + analysis.EvidenceWarnings.Count > 0)
+                {
+                    progress.Clear();
+                }
+                foreach (var failure in analysis.EvidenceProblems)
+                {
+                    console.WriteError("--evidence " + failure);
+                    evidenceFailed = true;
+                }
+                if (!options.Quiet)
+                {
+                    foreach (var warning in analysis.EvidenceWarnings)
+                    {
+                        console.WriteWarning("--evidence " + warning);
+                    }
+                }
                 if (learned is not null)
                 {
                     foreach (var endpoint in analysis.Learned.Endpoints)
@@ -89,6 +111,11 @@ internal static class AnalyzeRunner
         output.Complete(totals);
         if (learned is not null && !WriteLearned(options.LearnedOut!, learned, console, options.Quiet))
         {
+            return ExitCodes.Usage;
+        }
+        if (evidenceFailed)
+        {
+            // Like an unwritable --learned-out: asked-for output is missing (each named above).
             return ExitCodes.Usage;
         }
         if (totals.FilesUnreadable > 0)
@@ -125,6 +152,38 @@ internal static class AnalyzeRunner
             return false;
         }
         return true;
+    }
+
+    /// <summary>Before any analysis: --evidence must be a directory that exists or can be made, and the bounds positive.</summary>
+    private static bool CheckEvidence(AnalyzeOptions options, CliConsole console)
+    {
+        var ok = true;
+        if (options.EvidenceMaxPackets < 1)
+        {
+            console.WriteError($"--evidence-max-packets {options.EvidenceMaxPackets}: must be at least 1");
+            ok = false;
+        }
+        if (options.EvidenceMaxMiB is < 1 or > 2047)
+        {
+            console.WriteError($"--evidence-max-mib {options.EvidenceMaxMiB}: must be 1-2047");
+            ok = false;
+        }
+        var directory = options.Evidence!;
+        if (File.Exists(directory))
+        {
+            console.WriteError($"--evidence {directory}: is a file; name a directory");
+            return false;
+        }
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            console.WriteError($"--evidence {directory}: cannot be created: {e.Message}");
+            return false;
+        }
+        return ok;
     }
 
     private static bool WriteLearned(string path, LearnedPools learned, CliConsole console, bool quiet)

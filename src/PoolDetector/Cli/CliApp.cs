@@ -105,6 +105,24 @@ internal static class CliApp
             HelpName = "FILE",
         };
 
+        var evidence = new Option<string?>("--evidence")
+        {
+            Description = "Also write a pcap of each detected flow below DIR (DIR/yyyy-MM-dd/...pcap, created if missing); events then carry mining.pcap and mining.pcap_sha256.",
+            HelpName = "DIR",
+        };
+        var evidenceMaxPackets = new Option<int>("--evidence-max-packets")
+        {
+            Description = "At most this many packets per evidence file (the flow's first ones).",
+            DefaultValueFactory = _ => AnalyzeOptions.DefaultEvidenceMaxPackets,
+            HelpName = "N",
+        };
+        var evidenceMaxMiB = new Option<int>("--evidence-max-mib")
+        {
+            Description = "At most this many MiB of packets per evidence file.",
+            DefaultValueFactory = _ => AnalyzeOptions.DefaultEvidenceMaxMiB,
+            HelpName = "N",
+        };
+
         var command = new Command("analyze",
             """
             Analyse capture files for cryptocurrency mining; each file is analysed on its own (flow ids restart per file).
@@ -113,7 +131,7 @@ internal static class CliApp
             Exit codes:
               0  ran cleanly, no mining found (pool-contact and crypto-node detections alone do not count)
               1  mining found (at least one detection of category mining)
-              2  bad usage or configuration: unknown option, bad --format, no inputs, a path that does not exist, rules that fail to load, a --learned-out that cannot be written
+              2  bad usage or configuration: unknown option, bad --format, no inputs, a path that does not exist, rules that fail to load, a --learned-out or --evidence that cannot be written
               3  an input is unreadable or corrupt (missing permissions, not a capture, empty, truncated); everything that could be read is still reported. Takes precedence over 1.
             """)
         {
@@ -122,6 +140,9 @@ internal static class CliApp
             rules,
             quiet,
             learnedOut,
+            evidence,
+            evidenceMaxPackets,
+            evidenceMaxMiB,
         };
         command.SetAction(parse =>
         {
@@ -130,7 +151,10 @@ internal static class CliApp
                 Enum.Parse<OutputFormat>(parse.GetValue(format) ?? "table", ignoreCase: true),
                 parse.GetValue(rules),
                 parse.GetValue(quiet),
-                parse.GetValue(learnedOut));
+                parse.GetValue(learnedOut),
+                parse.GetValue(evidence),
+                parse.GetValue(evidenceMaxPackets),
+                parse.GetValue(evidenceMaxMiB));
             return AnalyzeRunner.Run(options, console);
         });
         return command;

@@ -5,6 +5,7 @@ using PoolDetector.Core;
 using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
 using PoolDetector.Core.Flows;
+using PoolDetector.Evidence;
 using PoolDetector.Outputs;
 
 namespace PoolDetector.Hosting;
@@ -15,13 +16,18 @@ namespace PoolDetector.Hosting;
 /// clock once a second so idle flows end; it applies reloaded rules and reopens the EVE
 /// file between frames, saves the learned pools when due (they belong to this thread), and
 /// publishes the engine, the mining-host count and the memories' sizes to
-/// <see cref="SensorStatus"/>. A dedicated thread, not the thread pool: it runs for the
-/// process's life and must not wait behind other work.
+/// <see cref="SensorStatus"/>. With evidence on, each frame also goes to the
+/// <see cref="EvidenceRecorder"/> (after the engine, so a detection it raised has taken the
+/// flow's earlier frames) and finished captures come back here for their evidence event. A
+/// dedicated thread, not the thread pool: it runs for the process's life and must not wait
+/// behind other work.
 /// </summary>
 internal sealed partial class SensorEngineService : BackgroundService, IFrameSink
 {
     private const int FramesPerTurn = 256;
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    /// <summary>At stop, how long the evidence writer may take to finish the captures still open.</summary>
+    private static readonly TimeSpan EvidenceStopTimeout = TimeSpan.FromSeconds(10);
 
     private readonly SensorOptions _options;
     private readonly SensorStatus _status;
@@ -33,12 +39,17 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
     private readonly LearnedPoolsStore _learned;
     private readonly TimeProvider _time;
     private readonly ILogger<SensorEngineService> _logger;
+    private readonly EvidenceRecorder? _evidence;
+    private readonly Action<MiningDetection> _publishEvidence;
     private Engine? _engine;
 
+    /// <param name="evidence">Registered only when <c>EvidenceDirectory</c> is set.</param>
     public SensorEngineService(SensorOptions options, SensorStatus status, FrameHandOff handOff, RulesState rules,
         AlertDispatcher alerts, EveFileSink eve, DetectionAggregator aggregator, LearnedPoolsStore learned, TimeProvider time,
-        ILogger<SensorEngineService> logger)
+        ILogger<SensorEngineService> logger, EvidenceRecorder? evidence = null)
     {
+        _evidence = evidence;
+        _publishEvidence = alerts.OnEvidence;
         _options = options;
         _status = status;
         _handOff = handOff;
@@ -52,8 +63,11 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
         _rules.Reloaded += _handOff.Wake;
     }
 
-    public void OnFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros) =>
+    public void OnFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros)
+    {
         _engine!.ProcessFrame(linkType, frame, timestampMicros);
+        _evidence?.Record(linkType, frame, timestampMicros);
+    }
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -64,10 +78,12 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
         {
             Reporting = DetectionReporting.OnVerdict,
             Flows = new FlowTableOptions { MaxFlows = _options.MaxFlows },
-        }, _alerts, _learned.Load());
+        }, (IDetectionSink?)_evidence ?? _alerts, _learned.Load());
         _status.Engine = _engine;
+        _status.EvidenceBuffer = _evidence?.Store;
         _status.Memory.Publish(_engine);
         _eve.Open();
+        _evidence?.Start(_handOff.Wake);
         _rules.ReportInitial();
         return base.StartAsync(cancellationToken);
     }
@@ -110,6 +126,7 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
                 engine.ReplaceRules(rules);
             }
             _eve.ReopenIfRequested();
+            _evidence?.PublishCompleted(_publishEvidence);
 
             var frames = _handOff.Drain(this, FramesPerTurn);
             framesSinceTick += frames;
@@ -127,6 +144,7 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
                 _status.MiningHosts = _aggregator.CountMiningHosts(wallMicros, windowMicros);
                 _status.Memory.Publish(engine);
                 _learned.SaveIfDue(engine.Learned);
+                _evidence?.Tick();
                 nextTick = now + (long)(Tick.TotalSeconds * _time.TimestampFrequency);
             }
             if (frames == 0)
@@ -142,6 +160,12 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
         {
         }
         engine.Finish();
+        if (_evidence is not null)
+        {
+            // The flows just ended finished their captures; their evidence events are the last lines.
+            _evidence.Stop(EvidenceStopTimeout);
+            _evidence.PublishCompleted(_publishEvidence);
+        }
         _status.MiningHosts = _aggregator.CountMiningHosts(WallMicros(), windowMicros);
         _status.Memory.Publish(engine);
         _learned.SaveAtStop(engine.Learned);

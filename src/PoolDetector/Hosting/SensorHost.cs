@@ -82,6 +82,9 @@ internal static class SensorHost
         console.Out.WriteLine(string.IsNullOrWhiteSpace(o.LearnedPoolsFile)
             ? "  learned:    in memory only"
             : $"  learned:    {Path.GetFullPath(o.LearnedPoolsFile)} (saved at most every {o.LearnedPoolsSaveInterval:c})");
+        console.Out.WriteLine(string.IsNullOrWhiteSpace(o.EvidenceDirectory)
+            ? "  evidence:   off"
+            : $"  evidence:   {Path.GetFullPath(o.EvidenceDirectory)} (at most {o.EvidenceMaxMiB} MiB, {o.EvidenceMaxAgeDays} days)");
         return ExitCodes.Clean;
     }
 

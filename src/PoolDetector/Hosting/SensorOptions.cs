@@ -72,4 +72,25 @@ internal sealed class SensorOptions
 
     /// <summary>Learned pools are saved at most this often while new ones arrive, and once at stop.</summary>
     public TimeSpan LearnedPoolsSaveInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Where a pcap of each detected flow is written (README, "Evidence captures"); empty writes none.</summary>
+    public string EvidenceDirectory { get; set; } = "/var/lib/pooldetector/evidence";
+
+    /// <summary>Disk budget of the evidence directory, MiB: beyond it the oldest files are deleted.</summary>
+    public int EvidenceMaxMiB { get; set; } = 10_240;
+
+    /// <summary>Evidence files older than this are deleted.</summary>
+    public int EvidenceMaxAgeDays { get; set; } = 90;
+
+    /// <summary>Memory holding the last frames, MiB, so a capture starts at its flow's first packet although the verdict comes later.</summary>
+    public int EvidenceBufferMiB { get; set; } = 64;
+
+    /// <summary>How long a frame is held there, seconds of packet time (the memory may run out first on a busy link).</summary>
+    public int EvidenceBufferSeconds { get; set; } = 120;
+
+    /// <summary>After the verdict, the flow's frames are added for this long (or until it ends, or <see cref="EvidenceFollowPackets"/>).</summary>
+    public int EvidenceFollowSeconds { get; set; } = 30;
+
+    /// <summary>After the verdict, at most this many more frames of the flow are added.</summary>
+    public int EvidenceFollowPackets { get; set; } = 1000;
 }

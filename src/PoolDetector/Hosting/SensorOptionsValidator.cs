@@ -40,6 +40,7 @@ internal static class SensorOptionsValidator
         ValidateMetricsEndpoint(options, errors);
         ValidateEveLog(options, errors);
         ValidateLearnedPools(options, errors);
+        ValidateEvidence(options, errors);
         var rulesDirectory = ResolveRulesDirectory(options.RulesDirectory);
         var rules = LoadRules(rulesDirectory, errors);
         return new SensorValidation(options, rulesDirectory, rules, errors);
@@ -220,6 +221,59 @@ internal static class SensorOptionsValidator
         else if (ProbeWritable(ancestor) is { } problem)
         {
             errors.Add($"{key}: directory {directory} does not exist and cannot be created ({ancestor} is not writable: {problem})");
+        }
+    }
+
+    private static void ValidateEvidence(SensorOptions options, List<string> errors)
+    {
+        var key = Prefix + nameof(SensorOptions.EvidenceDirectory);
+        if (string.IsNullOrWhiteSpace(options.EvidenceDirectory))
+        {
+            // Deliberately empty: no evidence captures, and the limits below do not matter.
+            return;
+        }
+        Range(errors, nameof(SensorOptions.EvidenceMaxMiB), options.EvidenceMaxMiB, 16, 16_777_216, "MiB");
+        Range(errors, nameof(SensorOptions.EvidenceMaxAgeDays), options.EvidenceMaxAgeDays, 1, 36_500, "days");
+        Range(errors, nameof(SensorOptions.EvidenceBufferMiB), options.EvidenceBufferMiB, 1, 2047, "MiB");
+        Range(errors, nameof(SensorOptions.EvidenceBufferSeconds), options.EvidenceBufferSeconds, 1, 86_400, "s");
+        Range(errors, nameof(SensorOptions.EvidenceFollowSeconds), options.EvidenceFollowSeconds, 0, 3600, "s");
+        Range(errors, nameof(SensorOptions.EvidenceFollowPackets), options.EvidenceFollowPackets, 0, 1_000_000, "packets");
+        if (options.SnapLength >= 64 && options.EvidenceBufferMiB is >= 1 and <= 2047 && options.EvidenceBufferMiB * 1024L * 1024 < options.SnapLength * 4L)
+        {
+            errors.Add($"{Prefix}{nameof(SensorOptions.EvidenceBufferMiB)}: {options.EvidenceBufferMiB} MiB holds fewer than 4 frames of SnapLength {options.SnapLength}");
+        }
+        var path = Path.GetFullPath(options.EvidenceDirectory);
+        if (File.Exists(path))
+        {
+            errors.Add($"{key}: {path} is a file; name a directory");
+            return;
+        }
+        if (Directory.Exists(path))
+        {
+            if (ProbeWritable(path) is { } problem)
+            {
+                errors.Add($"{key}: {path} is not writable: {problem}");
+            }
+            return;
+        }
+        // The daemon creates it at start (below systemd's StateDirectory= by default).
+        var ancestor = Path.GetDirectoryName(path);
+        while (ancestor is not null && !Directory.Exists(ancestor))
+        {
+            if (File.Exists(ancestor))
+            {
+                errors.Add($"{key}: {path} cannot be created: {ancestor} is a file");
+                return;
+            }
+            ancestor = Path.GetDirectoryName(ancestor);
+        }
+        if (ancestor is null)
+        {
+            errors.Add($"{key}: {path} cannot be created: no existing parent");
+        }
+        else if (ProbeWritable(ancestor) is { } problem)
+        {
+            errors.Add($"{key}: {path} does not exist and cannot be created ({ancestor} is not writable: {problem})");
         }
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PoolDetector.Capture;
+using PoolDetector.Evidence;
 using PoolDetector.Hosting;
 using PoolDetector.Outputs;
 
@@ -34,6 +35,16 @@ internal static class SensorServiceCollectionExtensions
             provider.GetRequiredService<DetectionAggregator>(),
             provider.GetRequiredService<ISensorMetrics>(),
             provider.GetRequiredService<ILogger<AlertDispatcher>>()));
+        if (!string.IsNullOrWhiteSpace(options.EvidenceDirectory))
+        {
+            // Between the engine and the alerts: it names the capture before the alert is written.
+            services.TryAddSingleton(provider => new EvidenceRecorder(options,
+                provider.GetRequiredService<AlertDispatcher>(),
+                CaptureFileWriter.Factory,
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ISensorMetrics>(),
+                provider.GetRequiredService<ILogger<EvidenceRecorder>>()));
+        }
         services.AddHostedService<SensorEngineService>();
         services.AddHostedService<LiveCapture>();
         services.AddHostedService<SensorSignals>();

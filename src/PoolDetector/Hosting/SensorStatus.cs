@@ -21,6 +21,37 @@ internal interface ISensorMetrics
 
     /// <summary>The learned pools file was written (<paramref name="success"/>), or could not be (it is retried).</summary>
     void LearnedPoolsSaved(bool success);
+
+    // Evidence captures (Evidence/), from the evidence writer's task. Bodies here so that
+    // metrics that do not count evidence (test doubles) need not say so.
+
+    /// <summary>An evidence capture of <paramref name="bytes"/> was completed and hashed.</summary>
+    void EvidenceWritten(long bytes)
+    {
+    }
+
+    /// <summary>An evidence capture could not be written (disk full, no packets held); its file was removed.</summary>
+    void EvidenceFailed()
+    {
+    }
+
+    /// <summary>
+    /// The evidence queue was full: <paramref name="files"/> detections got no capture, or
+    /// <paramref name="frames"/> frames were left out of a capture being written.
+    /// </summary>
+    void EvidenceDropped(long files, long frames)
+    {
+    }
+
+    /// <summary>Retention deleted <paramref name="files"/> evidence files, for their age or for the disk budget.</summary>
+    void EvidenceDeleted(bool forAge, int files)
+    {
+    }
+
+    /// <summary>Evidence files take <paramref name="bytes"/> on disk now (after a write or a retention sweep).</summary>
+    void EvidenceStored(long bytes)
+    {
+    }
 }
 
 /// <summary>
@@ -45,6 +76,9 @@ internal sealed class SensorStatus
 
     /// <summary>The detector's memories, as the engine thread last published them.</summary>
     public MemoryStatus Memory { get; } = new();
+
+    /// <summary>The recent-packet store evidence captures start from, when evidence is on: its counters are read directly.</summary>
+    public Evidence.RecentPacketStore? EvidenceBuffer { get; set; }
 }
 
 /// <summary>

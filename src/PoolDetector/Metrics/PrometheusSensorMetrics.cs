@@ -27,6 +27,8 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
     private static readonly string[] Directions = ["client", "server"];
     /// <summary>The detector's memories, the closed set of <c>memory</c> label values.</summary>
     private static readonly string[] Memories = ["dns_answers", "learned_pools", "host_history"];
+    /// <summary>What became of frames in the evidence recent-packet store, the closed set of <c>outcome</c> label values.</summary>
+    private static readonly string[] BufferOutcomes = ["stored", "evicted", "expired", "too_large"];
 
     private readonly SensorStatus _status;
     private readonly Lock _collectLock = new();
@@ -57,6 +59,13 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
     private readonly Gauge _interfaceUp;
     private readonly Counter _interfaceFailures;
     private readonly Gauge _lastPacket;
+    private readonly Counter _evidenceFiles;
+    private readonly Counter _evidenceBytes;
+    private readonly Counter _evidenceDropped;
+    private readonly Counter _evidenceDeleted;
+    private readonly Gauge _evidenceDiskBytes;
+    private readonly Counter _evidenceBufferFrames;
+    private readonly Gauge _evidenceBufferBytes;
 
     private readonly InterfaceSeries[] _interfaces;
     private readonly CumulativeSeries[] _engineOutcomes;
@@ -74,6 +83,8 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
     private readonly Gauge.Child[] _memorySizes;
     private readonly CumulativeSeries[] _memoryEvicted;
     private readonly CumulativeSeries _allowlistedSeries;
+    /// <summary>The recent-packet store's outcomes: stored, evicted, expired, too_large.</summary>
+    private readonly CumulativeSeries[] _evidenceBufferSeries;
     private readonly Dictionary<(string Dialect, int Direction), CumulativeSeries> _stratum = [];
     private readonly HashSet<string> _knownDialects = new(StringComparer.Ordinal);
 
@@ -122,6 +133,17 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
         _interfaceUp = factory.CreateGauge(Prefix + "interface_up", "1 while the interface is capturing, 0 while it is down or being retried.", "interface");
         _interfaceFailures = factory.CreateCounter(Prefix + "interface_failures_total", "Times an interface failed to open, went down or disappeared.", "interface");
         _lastPacket = factory.CreateGauge(Prefix + "last_packet_timestamp_seconds", "Capture time of the interface's last packet, Unix seconds; 0 before any.", "interface");
+        _evidenceFiles = factory.CreateCounter(Prefix + "evidence_files_total",
+            "Evidence captures finished, by result: written (complete and hashed), error (could not be written; removed).", "result");
+        _evidenceBytes = factory.CreateCounter(Prefix + "evidence_bytes_total", "Bytes of evidence captures written.");
+        _evidenceDropped = factory.CreateCounter(Prefix + "evidence_dropped_total",
+            "Evidence lost to a full evidence queue, by item: file (a detection got no capture), frames (frames left out of a capture).", "item");
+        _evidenceDeleted = factory.CreateCounter(Prefix + "evidence_deleted_total",
+            "Evidence files deleted by retention, by reason: age (past EvidenceMaxAgeDays), budget (over EvidenceMaxMiB, oldest first).", "reason");
+        _evidenceDiskBytes = factory.CreateGauge(Prefix + "evidence_disk_bytes", "Bytes of evidence files in the evidence directory (after the last write or sweep).");
+        _evidenceBufferFrames = factory.CreateCounter(Prefix + "evidence_buffer_frames_total",
+            "Frames through the recent-packet store evidence captures start from, by outcome: stored, evicted (pushed out for room before their age: raise EvidenceBufferMiB), expired (older than EvidenceBufferSeconds), too_large.", "outcome");
+        _evidenceBufferBytes = factory.CreateGauge(Prefix + "evidence_buffer_bytes", "Bytes of frames held in the recent-packet store now.");
         var buildInfo = factory.CreateGauge(Prefix + "build_info", "Always 1: the running version and .NET runtime as labels.", "version", "runtime");
         buildInfo.WithLabels(Version, RuntimeInformation.FrameworkDescription).Set(1);
 
@@ -154,6 +176,15 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
         _memorySizes = [.. Memories.Select(m => _memoryEntries.WithLabels(m))];
         _memoryEvicted = [.. Memories.Select(m => new CumulativeSeries(_memoryEvictions.WithLabels(m)))];
         _allowlistedSeries = new(_allowlisted);
+        _evidenceFiles.WithLabels("written");
+        _evidenceFiles.WithLabels("error");
+        _evidenceDropped.WithLabels("file");
+        _evidenceDropped.WithLabels("frames");
+        _evidenceDeleted.WithLabels("budget");
+        _evidenceDeleted.WithLabels("age");
+        _evidenceDiskBytes.Set(0);
+        _evidenceBufferSeries = [.. BufferOutcomes.Select(o => new CumulativeSeries(_evidenceBufferFrames.WithLabels(o)))];
+        _evidenceBufferBytes.Set(0);
         _learnedPoolsSaves.WithLabels("ok");
         _learnedPoolsSaves.WithLabels("error");
         _learnedPools.Set(0);
@@ -236,6 +267,30 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
 
     public void LearnedPoolsSaved(bool success) => _learnedPoolsSaves.WithLabels(success ? "ok" : "error").Inc();
 
+    public void EvidenceWritten(long bytes)
+    {
+        _evidenceFiles.WithLabels("written").Inc();
+        _evidenceBytes.Inc(bytes);
+    }
+
+    public void EvidenceFailed() => _evidenceFiles.WithLabels("error").Inc();
+
+    public void EvidenceDropped(long files, long frames)
+    {
+        if (files > 0)
+        {
+            _evidenceDropped.WithLabels("file").Inc(files);
+        }
+        if (frames > 0)
+        {
+            _evidenceDropped.WithLabels("frames").Inc(frames);
+        }
+    }
+
+    public void EvidenceDeleted(bool forAge, int files) => _evidenceDeleted.WithLabels(forAge ? "age" : "budget").Inc(files);
+
+    public void EvidenceStored(long bytes) => _evidenceDiskBytes.Set(bytes);
+
     /// <summary>Before each scrape: copies what capture and the engine counted into the collectors.</summary>
     private void Collect()
     {
@@ -250,6 +305,15 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
             if (_status.Engine is { } engine)
             {
                 CollectEngine(engine);
+            }
+            if (_status.EvidenceBuffer is { } buffer)
+            {
+                // The engine thread's counters, read as they are (aligned 64-bit fields).
+                _evidenceBufferSeries[0].Update(Volatile.Read(ref buffer.Stored));
+                _evidenceBufferSeries[1].Update(Volatile.Read(ref buffer.Evicted));
+                _evidenceBufferSeries[2].Update(Volatile.Read(ref buffer.Expired));
+                _evidenceBufferSeries[3].Update(Volatile.Read(ref buffer.TooLarge));
+                _evidenceBufferBytes.Set(buffer.BytesHeld);
             }
         }
     }

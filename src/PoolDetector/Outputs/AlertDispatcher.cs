@@ -8,7 +8,8 @@ namespace PoolDetector.Outputs;
 /// <summary>
 /// The daemon's detection sink, on the engine thread. A flow is alerted once, on its first
 /// report (<see cref="MiningDetection.ReportedBefore"/> false): EVE file, stdout when asked,
-/// metrics, log. Its flow-end report only brings final counts to the aggregation.
+/// metrics, log. Its flow-end report only brings final counts to the aggregation. With evidence
+/// on, the alert names its capture and <see cref="OnEvidence"/> follows once the file is complete.
 /// </summary>
 internal sealed partial class AlertDispatcher : IDetectionSink
 {
@@ -51,6 +52,17 @@ internal sealed partial class AlertDispatcher : IDetectionSink
                 LogText.Escape(detection.Worker), LogText.Escape(detection.Agent));
 #pragma warning restore CA1873
         }
+    }
+
+    /// <summary>
+    /// Engine thread: an alerted flow's evidence capture is complete. Its evidence event (the
+    /// alert's fields, <c>pcap</c> and <c>pcap_sha256</c> set, <c>event_type</c> <c>evidence</c>)
+    /// follows the alert in the EVE file and on stdout.
+    /// </summary>
+    public void OnEvidence(MiningDetection detection)
+    {
+        _eve.WriteEvidence(detection);
+        _stdout?.WriteEvidence(detection);
     }
 
     private static partial class Log

@@ -59,7 +59,12 @@ internal sealed partial class EveFileSink : IDisposable
         TryOpen();
     }
 
-    public void Write(MiningDetection detection)
+    public void Write(MiningDetection detection) => Write(detection, evidence: false);
+
+    /// <summary>The evidence event of an alerted flow whose capture is complete (<see cref="EveJson.WriteEvidence"/>).</summary>
+    public void WriteEvidence(MiningDetection detection) => Write(detection, evidence: true);
+
+    private void Write(MiningDetection detection, bool evidence)
     {
         ReopenIfRequested();
         if (_stream is null && !TryOpen())
@@ -76,7 +81,14 @@ internal sealed partial class EveFileSink : IDisposable
         {
             _writer.Reset(_buffer);
         }
-        EveJson.WriteAlert(_writer, detection);
+        if (evidence)
+        {
+            EveJson.WriteEvidence(_writer, detection);
+        }
+        else
+        {
+            EveJson.WriteAlert(_writer, detection);
+        }
         _writer.Flush();
         _buffer.Write("\n"u8);
         try

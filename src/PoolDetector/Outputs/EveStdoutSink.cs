@@ -32,10 +32,15 @@ internal sealed class EveStdoutSink : IAsyncDisposable
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Engine thread: queues one event line; never waits.</summary>
-    public void Write(MiningDetection detection)
+    public void Write(MiningDetection detection) => Enqueue(EveJson.ToJson(detection));
+
+    /// <summary>Engine thread: queues the evidence event of a completed capture; never waits.</summary>
+    public void WriteEvidence(MiningDetection detection) => Enqueue(EveJson.EvidenceToJson(detection));
+
+    private void Enqueue(string json)
     {
         // An allocation per alert (not per packet): alerts are rare.
-        var line = System.Text.Encoding.UTF8.GetBytes(EveJson.ToJson(detection) + "\n");
+        var line = System.Text.Encoding.UTF8.GetBytes(json + "\n");
         if (!_queue.Writer.TryWrite(line))
         {
             Interlocked.Increment(ref _dropped);

@@ -7,7 +7,7 @@ namespace PoolDetector.Tests.Daemon;
 /// <summary>
 /// A scratch configuration for the daemon: a temp folder with the JSON file, the EVE log, the
 /// learned pools file (never the machine's /var/lib/pooldetector: tests must not share what
-/// one daemon learned with the next) and a copy of the rules.
+/// one daemon learned with the next), evidence captures off, and a copy of the rules.
 /// </summary>
 internal sealed class DaemonConfig : IDisposable
 {
@@ -28,6 +28,8 @@ internal sealed class DaemonConfig : IDisposable
             ["RulesDirectory"] = RulesDirectory,
             ["EveLog"] = EveLog,
             ["LearnedPoolsFile"] = LearnedPoolsFile,
+            // Off: these tests read the EVE file line by line, and never the machine's /var/lib.
+            ["EvidenceDirectory"] = "",
             ["MetricsPort"] = FreeTcpPort(),
         };
     }

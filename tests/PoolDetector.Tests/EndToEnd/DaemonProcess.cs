@@ -46,12 +46,14 @@ internal sealed partial class DaemonProcess : IDisposable
     public string Describe() => _process.Describe();
 
     /// <summary>Starts the daemon capturing on <paramref name="iface"/> and waits until it captures and serves /metrics.</summary>
-    public static DaemonProcess Start(string iface, string? bpfFilter = null, NetworkNamespace? netns = null, int? metricsPort = null)
+    /// <param name="settings">More options, or other values (evidence captures are off unless set here).</param>
+    public static DaemonProcess Start(string iface, string? bpfFilter = null, NetworkNamespace? netns = null, int? metricsPort = null,
+        IReadOnlyDictionary<string, object>? settings = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("pooldetector-e2e-").FullName;
         var eveLog = Path.Combine(directory, "eve.json");
         var port = metricsPort ?? (netns is null ? Wait.FreeTcpPort() : 9474); // a fresh namespace has every port free
-        var settings = new Dictionary<string, object>
+        var options = new Dictionary<string, object>
         {
             ["Interfaces"] = new[] { iface },
             ["BpfFilter"] = bpfFilter ?? "",
@@ -62,9 +64,14 @@ internal sealed partial class DaemonProcess : IDisposable
             ["MetricsAddress"] = "127.0.0.1",
             ["MetricsPort"] = port,
             ["InterfaceRetrySeconds"] = 1,
+            ["EvidenceDirectory"] = "",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, object>())
+        {
+            options[key] = value;
+        }
         var config = Path.Combine(directory, "pooldetector.json");
-        File.WriteAllText(config, JsonSerializer.Serialize(new Dictionary<string, object> { ["PoolDetector"] = settings }));
+        File.WriteAllText(config, JsonSerializer.Serialize(new Dictionary<string, object> { ["PoolDetector"] = options }));
 
         var dotnet = EndToEndPrerequisites.FindProgram("dotnet") ?? "dotnet";
         string[] command = [dotnet, Path.Combine(AppContext.BaseDirectory, "pooldetector.dll"), "run", "--config", config];
@@ -87,8 +94,11 @@ internal sealed partial class DaemonProcess : IDisposable
         }
     }
 
-    /// <summary>The EVE alert lines written so far, parsed.</summary>
-    public List<JsonElement> Alerts()
+    /// <summary>The EVE alert events written so far, parsed (not the evidence events that follow them).</summary>
+    public List<JsonElement> Alerts() => [.. Events().Where(e => e.GetProperty("event_type").GetString() == "alert")];
+
+    /// <summary>Every EVE event written so far, parsed.</summary>
+    public List<JsonElement> Events()
     {
         if (!File.Exists(EveLog))
         {
@@ -100,15 +110,15 @@ internal sealed partial class DaemonProcess : IDisposable
         {
             text = reader.ReadToEnd();
         }
-        var alerts = new List<JsonElement>();
+        var events = new List<JsonElement>();
         // Only whole lines: the last one may be half written.
         var end = text.LastIndexOf('\n');
         foreach (var line in text[..(end + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             using var json = JsonDocument.Parse(line);
-            alerts.Add(json.RootElement.Clone());
+            events.Add(json.RootElement.Clone());
         }
-        return alerts;
+        return events;
     }
 
     /// <summary>Waits until at least <paramref name="count"/> alerts are in the EVE file; returns them all.</summary>
