@@ -2,6 +2,7 @@ using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection.Memory;
 using PoolDetector.Core.Flows;
 using PoolDetector.Core.Protocols;
+using PoolDetector.Core.Protocols.Dhcp;
 using PoolDetector.Core.Protocols.Dns;
 using PoolDetector.Core.Protocols.Http;
 using PoolDetector.Core.Protocols.Stratum;
@@ -25,13 +26,16 @@ public sealed class Detector : IFlowConsumer
     private readonly Stack<FlowInspection> _pool = new();
     private InspectionContext _context;
 
-    public Detector(RuleSet rules, IDetectionSink sink, DetectionReporting reporting = DetectionReporting.AtFlowEnd, LearnedPools? learned = null)
+    /// <param name="homeNetworks">Who is internal (orientation and host attribution); null: nobody is known to be.</param>
+    public Detector(RuleSet rules, IDetectionSink sink, DetectionReporting reporting = DetectionReporting.AtFlowEnd, LearnedPools? learned = null,
+        HomeNetworks? homeNetworks = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(sink);
         _sink = sink;
         _reporting = reporting;
         Learned = learned ?? new LearnedPools();
+        HomeNetworks = homeNetworks ?? HomeNetworks.None;
         Counters = new InspectionCounters(rules.Dialects.Count);
         _context = new InspectionContext(rules, Counters);
     }
@@ -46,6 +50,11 @@ public sealed class Detector : IFlowConsumer
 
     /// <summary>Verdicts per (internal host, pool address).</summary>
     public HostPoolHistory History { get; } = new();
+
+    /// <summary>Who held which address under which name, from DHCP.</summary>
+    public DhcpLeases Dhcp { get; } = new();
+
+    public HomeNetworks HomeNetworks { get; }
 
     /// <summary>Detections not reported because the allowlist covers the host, the pool, the name or the wallet.</summary>
     public long Allowlisted { get; private set; }
@@ -83,6 +92,11 @@ public sealed class Detector : IFlowConsumer
         {
             inspection.Framing = FlowFraming.Dns;
         }
+        else if (flow.Transport == TransportProtocol.Udp
+            && (DhcpParser.IsV4Ports(flow.ClientPort, flow.ServerPort) || DhcpParser.IsV6Ports(flow.ClientPort, flow.ServerPort)))
+        {
+            inspection.Framing = FlowFraming.Dhcp;
+        }
         else if (flow.Transport != TransportProtocol.Tcp)
         {
             // Other UDP: only Ethereum's discovery protocol is looked for, datagram by datagram.
@@ -100,6 +114,11 @@ public sealed class Detector : IFlowConsumer
             return;
         }
         var d = (int)direction;
+        if (inspection.Framing == FlowFraming.Dhcp)
+        {
+            OnDhcpDatagram(flow, payload, timestampMicros);
+            return;
+        }
         if (flow.Transport == TransportProtocol.Udp && inspection.Framing != FlowFraming.Dns)
         {
             OnDatagram(flow, inspection, d, payload, timestampMicros);
@@ -237,6 +256,12 @@ public sealed class Detector : IFlowConsumer
 
     private void Report(Flow flow, FlowInspection inspection, bool flowEnded)
     {
+        if (inspection.Framing == FlowFraming.Dhcp)
+        {
+            // Address assignment, read for attribution: never mining, even to a pool's address
+            // (a router that also runs a pool still hands out addresses).
+            return;
+        }
         var rules = inspection.Context!.Rules;
         var now = flow.LastSeenMicros;
         AddAddressSignals(flow, inspection, rules, now);
@@ -258,7 +283,7 @@ public sealed class Detector : IFlowConsumer
         {
             Detections++;
         }
-        _sink.OnDetection(detection with { FlowEnded = flowEnded, ReportedBefore = inspection.Reported });
+        _sink.OnDetection(Attribute(flow, detection) with { FlowEnded = flowEnded, ReportedBefore = inspection.Reported });
         inspection.Reported = true;
         if (IsAboutThePool(detection, inspection))
         {
@@ -350,6 +375,66 @@ public sealed class Detector : IFlowConsumer
                 contact.NoteWeakName(host);
             }
         }
+    }
+
+    /// <summary>
+    /// Orients the detection by the home networks and names its internal host. The memories keep
+    /// the protocol's orientation (later flows are looked up by client and server); only what is
+    /// reported is turned round. A miner outside the home networks talking to a pool inside them
+    /// becomes a detection whose source is the internal side (a campus host serving miners); with
+    /// both sides inside, or neither, the protocol's orientation stands. Only a source inside the
+    /// home networks is attributed: its MAC as its frames carried it, or as DHCP gave it, which wins,
+    /// since behind a router the frames carry the router's MAC and DHCP (relayed) still the host's;
+    /// and the name it held the address under at the detection's time.
+    /// </summary>
+    private MiningDetection Attribute(Flow flow, MiningDetection detection)
+    {
+        if (HomeNetworks.IsEmpty)
+        {
+            return detection;
+        }
+        var d = detection;
+        if (!HomeNetworks.Contains(d.MinerAddress))
+        {
+            if (!HomeNetworks.Contains(d.PoolAddress))
+            {
+                return d;
+            }
+            d = d with
+            {
+                MinerAddress = d.PoolAddress,
+                MinerPort = d.PoolPort,
+                PoolAddress = d.MinerAddress,
+                PoolPort = d.MinerPort,
+                PacketsToServer = d.PacketsToClient,
+                PacketsToClient = d.PacketsToServer,
+                BytesToServer = d.BytesToClient,
+                BytesToClient = d.BytesToServer,
+            };
+        }
+        var mac = d.MinerAddress == flow.ClientAddress && d.MinerPort == flow.ClientPort ? flow.ClientMac : flow.ServerMac;
+        string? hostName = null;
+        if (Dhcp.TryGet(d.MinerAddress, d.TimestampMicros, out var lease))
+        {
+            hostName = lease.HostName;
+            if (!lease.Mac.IsNone)
+            {
+                mac = lease.Mac;
+            }
+        }
+        if (mac.IsNone && hostName is null)
+        {
+            return d;
+        }
+        var host = d.Host ?? new HostAttribution();
+        return d with
+        {
+            Host = host with
+            {
+                Mac = mac.IsNone ? host.Mac : mac.ToString(),
+                Hostname = hostName ?? host.Hostname,
+            },
+        };
     }
 
     private static string Endpoint(IpAddress address, ushort port) => address.IsV4 ? $"{address}:{port}" : $"[{address}]:{port}";
@@ -444,6 +529,21 @@ public sealed class Detector : IFlowConsumer
         {
             Report(flow, inspection, flowEnded: false);
         }
+    }
+
+    /// <summary>One DHCP message per datagram; what it says about addresses goes to <see cref="Dhcp"/>.</summary>
+    private void OnDhcpDatagram(Flow flow, ReadOnlySpan<byte> datagram, long timestampMicros)
+    {
+        var status = DhcpParser.IsV6Ports(flow.ClientPort, flow.ServerPort)
+            ? DhcpParser.ParseV6(datagram, out var message)
+            : DhcpParser.ParseV4(datagram, out message);
+        if (status != DhcpParseStatus.Ok)
+        {
+            Counters.DhcpMalformed++;
+            return;
+        }
+        Counters.DhcpMessages++;
+        Dhcp.Observe(message, timestampMicros);
     }
 
     private void OnDnsPayload(Flow flow, FlowInspection inspection, int direction, ReadOnlySpan<byte> payload, long timestampMicros)

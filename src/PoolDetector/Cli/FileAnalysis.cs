@@ -1,3 +1,4 @@
+using PoolDetector.Attribution;
 using PoolDetector.Capture;
 using PoolDetector.Core;
 using PoolDetector.Core.Decoding;
@@ -16,12 +17,13 @@ internal sealed class FileAnalysis : IFrameSink, IDetectionSink
     private readonly IDetectionOutput _output;
     private readonly AnalysisTotals _totals;
 
-    public FileAnalysis(RuleSet rules, string file, IDetectionOutput output, AnalysisTotals totals)
+    public FileAnalysis(RuleSet rules, string file, IDetectionOutput output, AnalysisTotals totals, AttributionSettings attribution)
     {
         _file = file;
         _output = output;
         _totals = totals;
-        _engine = new Engine(rules, new EngineOptions(), this);
+        // Every output gets the detection after attribution (inventory, wallet privacy), as the daemon's do.
+        _engine = new Engine(rules, new EngineOptions { HomeNetworks = attribution.HomeNetworks }, new AttributingSink(attribution.Attribution, this));
     }
 
     public void OnFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros) =>
