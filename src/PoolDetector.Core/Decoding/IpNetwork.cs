@@ -121,8 +121,12 @@ public sealed class PrefixTable<T>
         {
             return false;
         }
-        _v4Lengths = [.. _table.Keys.Where(k => k.IsV4).Select(k => k.PrefixLength).Distinct().OrderDescending()];
-        _v6Lengths = [.. _table.Keys.Where(k => !k.IsV4).Select(k => k.PrefixLength).Distinct().OrderDescending()];
+        // Only a new prefix length changes what to probe: an inventory of thousands of rows uses a handful.
+        ref var lengths = ref network.IsV4 ? ref _v4Lengths : ref _v6Lengths;
+        if (Array.IndexOf(lengths, network.PrefixLength) < 0)
+        {
+            lengths = [.. lengths.Append(network.PrefixLength).OrderDescending()];
+        }
         return true;
     }
 
