@@ -13,6 +13,9 @@ public sealed class EngineOptions
 
     /// <summary>Offline: at flow end. Live: on verdict, then at flow end again (see <see cref="DetectionReporting"/>).</summary>
     public DetectionReporting Reporting { get; set; } = DetectionReporting.AtFlowEnd;
+
+    /// <summary>Who is internal: orients detections and names their hosts (see <see cref="Detection.HomeNetworks"/>). None by default.</summary>
+    public HomeNetworks HomeNetworks { get; set; } = HomeNetworks.None;
 }
 
 /// <summary>Packets in, by outcome. One writer (the packet thread).</summary>
@@ -41,7 +44,7 @@ public sealed class Engine
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
-        _detector = new Detector(rules, sink, options.Reporting, learned);
+        _detector = new Detector(rules, sink, options.Reporting, learned, options.HomeNetworks);
         _flows = new FlowTable(options.Flows, _detector);
     }
 
@@ -64,6 +67,9 @@ public sealed class Engine
 
     /// <summary>Verdicts per internal host and pool endpoint, still held.</summary>
     public HostPoolHistory History => _detector.History;
+
+    /// <summary>Who held which address under which name, from DHCP, still held.</summary>
+    public DhcpLeases Dhcp => _detector.Dhcp;
 
     public int ActiveFlows => _flows.ActiveFlows;
 

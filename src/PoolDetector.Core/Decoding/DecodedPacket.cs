@@ -60,4 +60,11 @@ public struct DecodedPacket
     public int PayloadLength;
     /// <summary>True when the IP length says there was more payload than the capture kept (snaplen).</summary>
     public bool PayloadTruncated;
+    /// <summary>
+    /// The sender's MAC: Ethernet's source address, or the Linux cooked header's link-layer address
+    /// when it is an Ethernet one; <see cref="MacAddress.None"/> when the link type has none.
+    /// </summary>
+    public MacAddress SourceMac;
+    /// <summary>The receiver's MAC from an Ethernet header; the Linux cooked headers do not record it.</summary>
+    public MacAddress DestinationMac;
 }

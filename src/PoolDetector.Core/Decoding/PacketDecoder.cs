@@ -39,6 +39,14 @@ public static class PacketDecoder
 
     private const int LinuxSllProtocolOffset = 14;
     private const int LinuxSll2ProtocolOffset = 0;
+    private const int LinuxSllAddressTypeOffset = 2;
+    private const int LinuxSllAddressLengthOffset = 4;
+    private const int LinuxSllAddressOffset = 6;
+    private const int LinuxSll2AddressTypeOffset = 8;
+    private const int LinuxSll2AddressLengthOffset = 11;
+    private const int LinuxSll2AddressOffset = 12;
+    /// <summary>ARPHRD_ETHER: the cooked header's address is an Ethernet MAC (loopback's is 772, with zeros).</summary>
+    internal const ushort ArpHardwareEthernet = 1;
     private const ushort VlanIdMask = 0x0FFF;
     private const ushort PppProtocolIpv4 = 0x0021;
     private const ushort PppProtocolIpv6 = 0x0057;
@@ -86,6 +94,8 @@ public static class PacketDecoder
                 {
                     return DecodeStatus.Truncated;
                 }
+                packet.DestinationMac = MacAddress.FromBytes(frame);
+                packet.SourceMac = MacAddress.FromBytes(frame[MacAddress.Length..]);
                 return DecodeEtherType(frame, ReadUInt16(frame, EthernetHeaderLength - 2), EthernetHeaderLength, ref packet);
 
             case LinkType.LinuxSll:
@@ -93,6 +103,7 @@ public static class PacketDecoder
                 {
                     return DecodeStatus.Truncated;
                 }
+                packet.SourceMac = CookedSourceMac(frame, LinuxSllAddressTypeOffset, ReadUInt16(frame, LinuxSllAddressLengthOffset), LinuxSllAddressOffset);
                 return DecodeEtherType(frame, ReadUInt16(frame, LinuxSllProtocolOffset), LinuxSllHeaderLength, ref packet);
 
             case LinkType.LinuxSll2:
@@ -100,6 +111,7 @@ public static class PacketDecoder
                 {
                     return DecodeStatus.Truncated;
                 }
+                packet.SourceMac = CookedSourceMac(frame, LinuxSll2AddressTypeOffset, frame[LinuxSll2AddressLengthOffset], LinuxSll2AddressOffset);
                 return DecodeEtherType(frame, ReadUInt16(frame, LinuxSll2ProtocolOffset), LinuxSll2HeaderLength, ref packet);
 
             case LinkType.Raw:
@@ -137,6 +149,15 @@ public static class PacketDecoder
                 return DecodeStatus.UnsupportedLinkType;
         }
     }
+
+    /// <summary>
+    /// The Linux cooked headers keep the sender's link-layer address (up to 8 bytes) and its
+    /// ARPHRD type; only a 6-byte Ethernet address is a MAC. Captures on <c>any</c> reach here.
+    /// </summary>
+    private static MacAddress CookedSourceMac(ReadOnlySpan<byte> frame, int typeOffset, int addressLength, int addressOffset) =>
+        ReadUInt16(frame, typeOffset) == ArpHardwareEthernet && addressLength == MacAddress.Length
+            ? MacAddress.FromBytes(frame[addressOffset..])
+            : MacAddress.None;
 
     /// <summary>
     /// DLT_NULL stores the family in the capturing machine's byte order, which the file does

@@ -103,6 +103,19 @@ public static class ReferenceDecoder
         var tags = 0;
         while (layer is not null and not IPPacket)
         {
+            switch (layer)
+            {
+                case EthernetPacket ethernet:
+                    packet.SourceMac = Mac(ethernet.SourceHardwareAddress.GetAddressBytes());
+                    packet.DestinationMac = Mac(ethernet.DestinationHardwareAddress.GetAddressBytes());
+                    break;
+                case LinuxSllPacket cooked:
+                    packet.SourceMac = CookedMac((int)cooked.LinkLayerAddressType, cooked.LinkLayerAddressLength, cooked.LinkLayerAddress);
+                    break;
+                case LinuxSll2Packet cooked2:
+                    packet.SourceMac = CookedMac((int)cooked2.LinkLayerAddressType, cooked2.LinkLayerAddressLength, cooked2.LinkLayerAddress);
+                    break;
+            }
             if (layer is Ieee8021QPacket tag)
             {
                 if (tags == 0)
@@ -155,6 +168,14 @@ public static class ReferenceDecoder
                 return DecodeStatus.NotIp;
         }
     }
+
+    private static MacAddress Mac(byte[] bytes) => bytes.Length == MacAddress.Length ? MacAddress.FromBytes(bytes) : MacAddress.None;
+
+    /// <summary>The same rule as the fast path: a 6-byte address of ARPHRD type Ethernet is a MAC.</summary>
+    private static MacAddress CookedMac(int addressType, int addressLength, byte[] address) =>
+        addressType == PacketDecoder.ArpHardwareEthernet && addressLength == MacAddress.Length && address.Length >= MacAddress.Length
+            ? MacAddress.FromBytes(address)
+            : MacAddress.None;
 
     /// <summary>A fragment header with offset 0 and no more fragments is an atomic fragment: a whole packet.</summary>
     private static bool IsRealFragment(IPv6ExtensionHeader header)

@@ -2,6 +2,7 @@ using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection.Memory;
 using PoolDetector.Core.Flows;
 using PoolDetector.Core.Protocols;
+using PoolDetector.Core.Protocols.Dhcp;
 using PoolDetector.Core.Protocols.Dns;
 using PoolDetector.Core.Protocols.Http;
 using PoolDetector.Core.Protocols.Stratum;
@@ -25,13 +26,16 @@ public sealed class Detector : IFlowConsumer
     private readonly Stack<FlowInspection> _pool = new();
     private InspectionContext _context;
 
-    public Detector(RuleSet rules, IDetectionSink sink, DetectionReporting reporting = DetectionReporting.AtFlowEnd, LearnedPools? learned = null)
+    /// <param name="homeNetworks">Who is internal (orientation and host attribution); null: nobody is known to be.</param>
+    public Detector(RuleSet rules, IDetectionSink sink, DetectionReporting reporting = DetectionReporting.AtFlowEnd, LearnedPools? learned = null,
+        HomeNetworks? homeNetworks = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(sink);
         _sink = sink;
         _reporting = reporting;
         Learned = learned ?? new LearnedPools();
+        HomeNetworks = homeNetworks ?? HomeNetworks.None;
         Counters = new InspectionCounters(rules.Dialects.Count);
         _context = new InspectionContext(rules, Counters);
     }
@@ -46,6 +50,11 @@ public sealed class Detector : IFlowConsumer
 
     /// <summary>Verdicts per (internal host, pool address).</summary>
     public HostPoolHistory History { get; } = new();
+
+    /// <summary>Who held which address under which name, from DHCP.</summary>
+    public DhcpLeases Dhcp { get; } = new();
+
+    public HomeNetworks HomeNetworks { get; }
 
     /// <summary>Detections not reported because the allowlist covers the host, the pool, the name or the wallet.</summary>
     public long Allowlisted { get; private set; }
@@ -83,6 +92,11 @@ public sealed class Detector : IFlowConsumer
         {
             inspection.Framing = FlowFraming.Dns;
         }
+        else if (flow.Transport == TransportProtocol.Udp
+            && (DhcpParser.IsV4Ports(flow.ClientPort, flow.ServerPort) || DhcpParser.IsV6Ports(flow.ClientPort, flow.ServerPort)))
+        {
+            inspection.Framing = FlowFraming.Dhcp;
+        }
         else if (flow.Transport != TransportProtocol.Tcp)
         {
             // Other UDP: only Ethereum's discovery protocol is looked for, datagram by datagram.
@@ -100,6 +114,11 @@ public sealed class Detector : IFlowConsumer
             return;
         }
         var d = (int)direction;
+        if (inspection.Framing == FlowFraming.Dhcp)
+        {
+            OnDhcpDatagram(flow, payload, timestampMicros);
+            return;
+        }
         if (flow.Transport == TransportProtocol.Udp && inspection.Framing != FlowFraming.Dns)
         {
             OnDatagram(flow, inspection, d, payload, timestampMicros);
@@ -237,6 +256,12 @@ public sealed class Detector : IFlowConsumer
 
     private void Report(Flow flow, FlowInspection inspection, bool flowEnded)
     {
+        if (inspection.Framing == FlowFraming.Dhcp)
+        {
+            // Address assignment, read for attribution: never mining, even to a pool's address
+            // (a router that also runs a pool still hands out addresses).
+            return;
+        }
         var rules = inspection.Context!.Rules;
         var now = flow.LastSeenMicros;
         AddAddressSignals(flow, inspection, rules, now);
@@ -258,7 +283,7 @@ public sealed class Detector : IFlowConsumer
         {
             Detections++;
         }
-        _sink.OnDetection(detection with { FlowEnded = flowEnded, ReportedBefore = inspection.Reported });
+        _sink.OnDetection(InternalHost.Attribute(detection, flow, HomeNetworks, Dhcp) with { FlowEnded = flowEnded, ReportedBefore = inspection.Reported });
         inspection.Reported = true;
         if (IsAboutThePool(detection, inspection))
         {
@@ -442,6 +467,21 @@ public sealed class Detector : IFlowConsumer
         {
             Report(flow, inspection, flowEnded: false);
         }
+    }
+
+    /// <summary>One DHCP message per datagram; what it says about addresses goes to <see cref="Dhcp"/>.</summary>
+    private void OnDhcpDatagram(Flow flow, ReadOnlySpan<byte> datagram, long timestampMicros)
+    {
+        var status = DhcpParser.IsV6Ports(flow.ClientPort, flow.ServerPort)
+            ? DhcpParser.ParseV6(datagram, out var message)
+            : DhcpParser.ParseV4(datagram, out message);
+        if (status != DhcpParseStatus.Ok)
+        {
+            Counters.DhcpMalformed++;
+            return;
+        }
+        Counters.DhcpMessages++;
+        Dhcp.Observe(message, timestampMicros);
     }
 
     private void OnDnsPayload(Flow flow, FlowInspection inspection, int direction, ReadOnlySpan<byte> payload, long timestampMicros)

@@ -19,6 +19,8 @@ public enum FlowFraming : byte
     Tls,
     /// <summary>DNS: a message per UDP datagram, or length-prefixed messages over TCP.</summary>
     Dns,
+    /// <summary>DHCPv4 or DHCPv6: a message per datagram, read for who holds which address (attribution, never a detection).</summary>
+    Dhcp,
     /// <summary>Nothing we inspect; payload no longer wanted.</summary>
     None,
 }

@@ -21,6 +21,14 @@ public sealed class Flow
     public IpAddress ServerAddress { get; internal set; }
     public ushort ServerPort { get; internal set; }
 
+    /// <summary>
+    /// Each side's MAC as the first frame it sent carried it (<see cref="MacAddress.None"/> until
+    /// then, or on links without MACs). Only a host on the sensor's own segment shows its own MAC;
+    /// a host behind a router shows the router's.
+    /// </summary>
+    public MacAddress ClientMac { get; internal set; }
+    public MacAddress ServerMac { get; internal set; }
+
     /// <summary>True when the client was identified by its SYN, false when inferred from ports.</summary>
     public bool OrientationFromSyn { get; internal set; }
 
@@ -105,6 +113,8 @@ public sealed class Flow
         ClientPort = 0;
         ServerAddress = default;
         ServerPort = 0;
+        ClientMac = default;
+        ServerMac = default;
         OrientationFromSyn = false;
         FirstSeenMicros = 0;
         LastSeenMicros = 0;

@@ -138,11 +138,20 @@ public sealed partial class FlowTable
         {
             flow.PacketsToServer++;
             flow.BytesToServer += payload.Length;
+            // The source MAC only: a destination may be a broadcast, and cooked headers have none.
+            if (flow.ClientMac.IsNone)
+            {
+                flow.ClientMac = packet.SourceMac;
+            }
         }
         else
         {
             flow.PacketsToClient++;
             flow.BytesToClient += payload.Length;
+            if (flow.ServerMac.IsNone)
+            {
+                flow.ServerMac = packet.SourceMac;
+            }
         }
         if (!payload.IsEmpty)
         {

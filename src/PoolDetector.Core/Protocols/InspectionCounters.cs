@@ -52,4 +52,8 @@ public sealed class InspectionCounters
     public long DnsMessages;
     /// <summary>DNS payloads that did not parse (bad counts, compression loops, truncation).</summary>
     public long DnsMalformed;
+    /// <summary>DHCPv4 and DHCPv6 messages parsed (relayed ones included).</summary>
+    public long DhcpMessages;
+    /// <summary>DHCP datagrams that did not parse (truncated, an option past its end, a bad overload or relay).</summary>
+    public long DhcpMalformed;
 }

@@ -16,4 +16,16 @@ internal sealed record AnalyzeOptions(IReadOnlyList<string> Inputs, OutputFormat
 {
     public const int DefaultEvidenceMaxPackets = 10_000;
     public const int DefaultEvidenceMaxMiB = 16;
+
+    /// <summary>--home-net, as given; empty for the daemon's default home networks.</summary>
+    public IReadOnlyList<string> HomeNetworks { get; init; } = [];
+
+    /// <summary>--inventory FILE, or null.</summary>
+    public string? Inventory { get; init; }
+
+    /// <summary>--wallets none|mask|hash.</summary>
+    public string Wallets { get; init; } = "none";
+
+    /// <summary>--wallet-key, else the environment's POOLDETECTOR_WALLET_KEY, or null.</summary>
+    public string? WalletKey { get; init; }
 }

@@ -1,3 +1,4 @@
+using PoolDetector.Attribution;
 using PoolDetector.Capture;
 using PoolDetector.Core.Detection;
 using PoolDetector.Core.Detection.Memory;
@@ -21,7 +22,8 @@ internal static class AnalyzeRunner
         var files = InputFiles.Resolve(options.Inputs, console, options.Quiet);
         var learnedOutOk = options.LearnedOut is null || CheckLearnedOut(options.LearnedOut, console);
         var evidenceOk = options.Evidence is null || CheckEvidence(options, console);
-        if (rulesDirectory is null || files is null || !learnedOutOk || !evidenceOk)
+        var attribution = CreateAttribution(options, console);
+        if (rulesDirectory is null || files is null || !learnedOutOk || !evidenceOk || attribution is null)
         {
             return ExitCodes.Usage;
         }
@@ -65,7 +67,7 @@ internal static class AnalyzeRunner
                     }
                 }
 
-                var analysis = new FileAnalysis(rules, file, output, totals, evidence);
+                var analysis = new FileAnalysis(rules, file, output, totals, attribution, evidence);
                 var fileNumber = i + 1;
                 var result = reader.ReadAll(analysis, read => progress.Update(fileNumber, files.Count, file, bytesBefore + read.Bytes));
                 // Flows still open at a truncation point are reported like any others.
@@ -126,6 +128,28 @@ internal static class AnalyzeRunner
         return totals.Detections(DetectionCategory.Mining) + totals.Detections(DetectionCategory.PoolContact) > 0
             ? ExitCodes.MiningFound
             : ExitCodes.Clean;
+    }
+
+    /// <summary>--home-net, --inventory, --wallets and --wallet-key, checked like the daemon's options; null (after saying why) when bad.</summary>
+    private static AttributionSettings? CreateAttribution(AnalyzeOptions options, CliConsole console)
+    {
+        if (options.HomeNetworks.Count == 0 && options.Inventory is null && options.Wallets == "none")
+        {
+            return AttributionSettings.Defaults;
+        }
+        var homeNetworks = options.HomeNetworks.Count == 0 ? Core.Detection.HomeNetworks.Defaults : options.HomeNetworks;
+        var errors = new List<string>();
+        var keys = new AttributionSettings.Keys(
+            i => $"--home-net {homeNetworks[i]}",
+            "--inventory",
+            "--wallets",
+            options.WalletKey is null ? "--wallet-key (or " + CliApp.WalletKeyVariable + ")" : "--wallet-key");
+        var settings = AttributionSettings.Create(homeNetworks, options.Inventory, options.Wallets, options.WalletKey, keys, errors);
+        foreach (var error in errors)
+        {
+            console.WriteError(error);
+        }
+        return settings;
     }
 
     internal static string DescribeReadFailure(string file, CaptureReadResult result)

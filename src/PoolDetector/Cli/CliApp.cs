@@ -122,6 +122,29 @@ internal static class CliApp
             DefaultValueFactory = _ => AnalyzeOptions.DefaultEvidenceMaxMiB,
             HelpName = "N",
         };
+        var homeNet = new Option<string[]>("--home-net")
+        {
+            Description = "A home network (CIDR, IPv4 or IPv6; repeat for more; none for no ranges): detections are turned so their source is the internal host, and only internal hosts get a MAC and DHCP name. Default: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, fc00::/7.",
+            HelpName = "CIDR",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var inventory = new Option<string?>("--inventory")
+        {
+            Description = "CSV file cidr,department,owner,contact naming the unit responsible for each network (the most specific range wins).",
+            HelpName = "FILE",
+        };
+        var wallets = new Option<string>("--wallets")
+        {
+            Description = "How wallet addresses appear in every format: none (as sent), mask (first 6 and last 4 characters), hash (HMAC-SHA256 with --wallet-key, stable across runs).",
+            DefaultValueFactory = _ => "none",
+            HelpName = "none|mask|hash",
+        };
+        wallets.AcceptOnlyFromAmong("none", "mask", "hash");
+        var walletKey = new Option<string?>("--wallet-key")
+        {
+            Description = "The key for --wallets hash, 16 characters or more; default: the environment variable POOLDETECTOR_WALLET_KEY (which, unlike an option, other users cannot read in the process list).",
+            HelpName = "KEY",
+        };
 
         var command = new Command("analyze",
             """
@@ -131,7 +154,7 @@ internal static class CliApp
             Exit codes:
               0  ran cleanly, no mining found (pool-contact and crypto-node detections alone do not count)
               1  mining found (at least one detection of category mining)
-              2  bad usage or configuration: unknown option, bad --format, no inputs, a path that does not exist, rules that fail to load, a --learned-out or --evidence that cannot be written
+              2  bad usage or configuration: unknown option, bad --format, no inputs, a path that does not exist, rules that fail to load, a --learned-out or --evidence that cannot be written, a bad --home-net, --inventory (every problem as FILE:LINE) or --wallet-key
               3  an input is unreadable or corrupt (missing permissions, not a capture, empty, truncated); everything that could be read is still reported. Takes precedence over 1.
             """)
         {
@@ -143,6 +166,10 @@ internal static class CliApp
             evidence,
             evidenceMaxPackets,
             evidenceMaxMiB,
+            homeNet,
+            inventory,
+            wallets,
+            walletKey,
         };
         command.SetAction(parse =>
         {
@@ -154,11 +181,20 @@ internal static class CliApp
                 parse.GetValue(learnedOut),
                 parse.GetValue(evidence),
                 parse.GetValue(evidenceMaxPackets),
-                parse.GetValue(evidenceMaxMiB));
+                parse.GetValue(evidenceMaxMiB))
+            {
+                HomeNetworks = parse.GetValue(homeNet) ?? [],
+                Inventory = parse.GetValue(inventory),
+                Wallets = parse.GetValue(wallets) ?? "none",
+                WalletKey = parse.GetValue(walletKey) ?? Environment.GetEnvironmentVariable(WalletKeyVariable),
+            };
             return AnalyzeRunner.Run(options, console);
         });
         return command;
     }
+
+    /// <summary>Where analyze looks for the wallet hash key when --wallet-key is not given.</summary>
+    public const string WalletKeyVariable = "POOLDETECTOR_WALLET_KEY";
 
     private static Command CreateIntelCommand(CliConsole console)
     {

@@ -1,3 +1,4 @@
+using PoolDetector.Attribution;
 using PoolDetector.Capture;
 using PoolDetector.Core;
 using PoolDetector.Core.Decoding;
@@ -23,13 +24,14 @@ internal sealed class FileAnalysis : IFrameSink, IDetectionSink
     private readonly FileEvidenceWriter? _evidence;
     private readonly List<MiningDetection> _held = [];
 
-    public FileAnalysis(RuleSet rules, string file, IDetectionOutput output, AnalysisTotals totals, FileEvidenceWriter? evidence = null)
+    public FileAnalysis(RuleSet rules, string file, IDetectionOutput output, AnalysisTotals totals, AttributionSettings attribution, FileEvidenceWriter? evidence = null)
     {
         _file = file;
         _output = output;
         _totals = totals;
         _evidence = evidence;
-        _engine = new Engine(rules, new EngineOptions(), this);
+        // Every output gets the detection after attribution (inventory, wallet privacy), as the daemon's do.
+        _engine = new Engine(rules, new EngineOptions { HomeNetworks = attribution.HomeNetworks }, new AttributingSink(attribution.Attribution, this));
     }
 
     public void OnFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros) =>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PoolDetector.Attribution;
 using PoolDetector.Capture;
 using PoolDetector.Core;
 using PoolDetector.Core.Decoding;
@@ -37,6 +38,7 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
     private readonly EveFileSink _eve;
     private readonly DetectionAggregator _aggregator;
     private readonly LearnedPoolsStore _learned;
+    private readonly AttributionSettings _attribution;
     private readonly TimeProvider _time;
     private readonly ILogger<SensorEngineService> _logger;
     private readonly EvidenceRecorder? _evidence;
@@ -46,7 +48,7 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
     /// <param name="evidence">Registered only when <c>EvidenceDirectory</c> is set.</param>
     public SensorEngineService(SensorOptions options, SensorStatus status, FrameHandOff handOff, RulesState rules,
         AlertDispatcher alerts, EveFileSink eve, DetectionAggregator aggregator, LearnedPoolsStore learned, TimeProvider time,
-        ILogger<SensorEngineService> logger, EvidenceRecorder? evidence = null)
+        ILogger<SensorEngineService> logger, SensorValidation validation, EvidenceRecorder? evidence = null)
     {
         _evidence = evidence;
         _publishEvidence = alerts.OnEvidence;
@@ -58,6 +60,7 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
         _eve = eve;
         _aggregator = aggregator;
         _learned = learned;
+        _attribution = validation.Attribution;
         _time = time;
         _logger = logger;
         _rules.Reloaded += _handOff.Wake;
@@ -74,11 +77,14 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
         // Before capture starts (it is registered after this service): the engine exists
         // before the first frame, and a bad EVE path stops the start. The learned pools are
         // read here, before the engine thread exists, and are that thread's from then on.
+        // Every alert passes the attribution step (inventory, wallet privacy) before any output.
         _engine = new Engine(_rules.Current, new EngineOptions
         {
             Reporting = DetectionReporting.OnVerdict,
             Flows = new FlowTableOptions { MaxFlows = _options.MaxFlows },
-        }, (IDetectionSink?)_evidence ?? _alerts, _learned.Load());
+            HomeNetworks = _attribution.HomeNetworks,
+            // Attribution first, so the evidence events (written by the recorder) show wallets as every other output does.
+        }, new AttributingSink(_attribution.Attribution, (IDetectionSink?)_evidence ?? _alerts), _learned.Load());
         _status.Engine = _engine;
         _status.EvidenceBuffer = _evidence?.Store;
         _status.Memory.Publish(_engine);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using PoolDetector.Attribution;
 using PoolDetector.Cli;
 
 namespace PoolDetector.Hosting;
@@ -79,6 +80,13 @@ internal static class SensorHost
         console.Out.WriteLine($"  rules:      {validation.Rules!.Count} rules from {validation.Rules.Files.Count} files in {validation.RulesDirectory}");
         console.Out.WriteLine($"  alerts:     {Path.GetFullPath(o.EveLog)}{(o.EveStdout ? " and stdout" : "")}");
         console.Out.WriteLine($"  metrics:    http://{FormatEndpoint(o.MetricsAddress, o.MetricsPort)}/metrics");
+        var attribution = validation.Attribution;
+        console.Out.WriteLine(attribution.HomeNetworks.IsEmpty
+            ? "  home:       none (detections keep the protocol's orientation; no host attribution)"
+            : $"  home:       {string.Join(", ", attribution.HomeNetworks.Networks)}");
+        var inventory = attribution.Attribution.Inventory;
+        console.Out.WriteLine(inventory.Path is null ? "  inventory:  none" : $"  inventory:  {inventory.Path} ({inventory.Count} networks)");
+        console.Out.WriteLine($"  wallets:    {WalletPrivacy.ModeName(attribution.Attribution.Privacy.Mode)}");
         console.Out.WriteLine(string.IsNullOrWhiteSpace(o.LearnedPoolsFile)
             ? "  learned:    in memory only"
             : $"  learned:    {Path.GetFullPath(o.LearnedPoolsFile)} (saved at most every {o.LearnedPoolsSaveInterval:c})");

@@ -93,4 +93,18 @@ internal sealed class SensorOptions
 
     /// <summary>After the verdict, at most this many more frames of the flow are added.</summary>
     public int EvidenceFollowPackets { get; set; } = 1000;
+    /// <summary>
+    /// Who is internal (CIDR ranges, IPv4 and IPv6): a detection's source is turned to the side
+    /// inside them, and only hosts inside them get a MAC and DHCP name; <c>none</c> alone for no ranges.
+    /// </summary>
+    public List<string> HomeNetworks { get; set; } = [.. Core.Detection.HomeNetworks.Defaults];
+
+    /// <summary>CSV <c>cidr,department,owner,contact</c> naming the unit responsible per network; empty for none. Reloaded on SIGHUP.</summary>
+    public string InventoryFile { get; set; } = "";
+
+    /// <summary><c>none</c>, <c>mask</c> or <c>hash</c>: how wallet addresses appear in every output.</summary>
+    public string WalletPrivacy { get; set; } = "none";
+
+    /// <summary>The HMAC key for <see cref="WalletPrivacy"/> <c>hash</c> (16 characters or more); keep it the same so hashes link across reports.</summary>
+    public string WalletHashKey { get; set; } = "";
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using PoolDetector.Attribution;
 using PoolDetector.Capture;
 using PoolDetector.Core.Rules;
 
@@ -8,6 +9,9 @@ namespace PoolDetector.Hosting;
 internal sealed record SensorValidation(SensorOptions Options, string RulesDirectory, RuleSet? Rules, IReadOnlyList<string> Errors)
 {
     public bool IsValid => Errors.Count == 0 && Rules is not null;
+
+    /// <summary>Home networks, inventory and wallet privacy as validated (the defaults when they were not).</summary>
+    public AttributionSettings Attribution { get; init; } = AttributionSettings.Defaults;
 }
 
 /// <summary>
@@ -41,9 +45,22 @@ internal static class SensorOptionsValidator
         ValidateEveLog(options, errors);
         ValidateLearnedPools(options, errors);
         ValidateEvidence(options, errors);
+        var attribution = ValidateAttribution(options, errors);
         var rulesDirectory = ResolveRulesDirectory(options.RulesDirectory);
         var rules = LoadRules(rulesDirectory, errors);
-        return new SensorValidation(options, rulesDirectory, rules, errors);
+        return new SensorValidation(options, rulesDirectory, rules, errors) { Attribution = attribution ?? AttributionSettings.Defaults };
+    }
+
+    /// <summary>Home networks, the inventory (every bad row as <c>file:line: problem</c>) and wallet privacy.</summary>
+    public static AttributionSettings? ValidateAttribution(SensorOptions options, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var keys = new AttributionSettings.Keys(
+            i => $"{Prefix}{nameof(SensorOptions.HomeNetworks)}:{i}",
+            Prefix + nameof(SensorOptions.InventoryFile),
+            Prefix + nameof(SensorOptions.WalletPrivacy),
+            Prefix + nameof(SensorOptions.WalletHashKey));
+        return AttributionSettings.Create(options.HomeNetworks, options.InventoryFile, options.WalletPrivacy, options.WalletHashKey, keys, errors);
     }
 
     /// <summary>An empty setting means the rules shipped next to the executable, else ./rules (a source checkout).</summary>

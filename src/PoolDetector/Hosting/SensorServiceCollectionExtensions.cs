@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PoolDetector.Attribution;
 using PoolDetector.Capture;
 using PoolDetector.Evidence;
 using PoolDetector.Hosting;
@@ -28,6 +29,7 @@ internal static class SensorServiceCollectionExtensions
         services.TryAddSingleton(_ => new FrameHandOff(options.Interfaces.Count, options.QueueBufferMiB * 1024 * 1024, options.QueueCapacity));
         services.TryAddSingleton(_ => new DetectionAggregator(options.MaxAggregates, options.MaxFlows));
         services.TryAddSingleton<LearnedPoolsStore>();
+        services.TryAddSingleton<InventoryReloader>();
         services.TryAddSingleton(provider => new EveFileSink(options.EveLog, provider.GetRequiredService<ILogger<EveFileSink>>()));
         services.TryAddSingleton(provider => new AlertDispatcher(
             provider.GetRequiredService<EveFileSink>(),

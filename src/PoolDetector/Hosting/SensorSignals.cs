@@ -1,25 +1,28 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PoolDetector.Attribution;
 using PoolDetector.Outputs;
 
 namespace PoolDetector.Hosting;
 
 /// <summary>
 /// SIGHUP (systemctl reload, logrotate's postrotate): reopen the EVE file and reload the
-/// rules. SIGTERM and SIGINT are the host's (a clean stop, exit 0).
+/// rules and the inventory. SIGTERM and SIGINT are the host's (a clean stop, exit 0).
 /// </summary>
 internal sealed partial class SensorSignals : IHostedService, IDisposable
 {
     private readonly RulesState _rules;
     private readonly EveFileSink _eve;
+    private readonly InventoryReloader _inventory;
     private readonly ILogger<SensorSignals> _logger;
     private PosixSignalRegistration? _hangUp;
 
-    public SensorSignals(RulesState rules, EveFileSink eve, ILogger<SensorSignals> logger)
+    public SensorSignals(RulesState rules, EveFileSink eve, InventoryReloader inventory, ILogger<SensorSignals> logger)
     {
         _rules = rules;
         _eve = eve;
+        _inventory = inventory;
         _logger = logger;
     }
 
@@ -33,6 +36,10 @@ internal sealed partial class SensorSignals : IHostedService, IDisposable
             _eve.RequestReopen();
             // Rule files are parsed off the signal thread; the engine takes the result.
             _ = Task.Run(_rules.Reload);
+            if (_inventory.Configured)
+            {
+                _ = Task.Run(_inventory.Reload);
+            }
         });
         return Task.CompletedTask;
     }

@@ -82,7 +82,7 @@ internal sealed class SensorStatus
 }
 
 /// <summary>
-/// The sizes of the detector's memories (DNS answers, learned pools, host history). Those
+/// The sizes of the detector's memories (DNS answers, learned pools, host history, DHCP leases). Those
 /// are plain collections only the packet thread may touch, so that thread copies their
 /// counts here (<see cref="Publish"/>) and the scraper reads the copies.
 /// </summary>
@@ -94,6 +94,8 @@ internal sealed class MemoryStatus
     public long LearnedPoolsEvicted;
     public long HostHistory;
     public long HostHistoryEvicted;
+    public long DhcpLeases;
+    public long DhcpLeasesEvicted;
 
     /// <summary>Packet thread only.</summary>
     public void Publish(Engine engine)
@@ -105,6 +107,8 @@ internal sealed class MemoryStatus
         Volatile.Write(ref LearnedPoolsEvicted, engine.Learned.Evicted);
         Volatile.Write(ref HostHistory, engine.History.Count);
         Volatile.Write(ref HostHistoryEvicted, engine.History.Evicted);
+        Volatile.Write(ref DhcpLeases, engine.Dhcp.Count);
+        Volatile.Write(ref DhcpLeasesEvicted, engine.Dhcp.Evicted);
     }
 }
 

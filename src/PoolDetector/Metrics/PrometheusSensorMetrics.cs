@@ -26,7 +26,7 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
     private static readonly string[] Confidences = [.. Enum.GetValues<Confidence>().Select(c => c.ToWireName())];
     private static readonly string[] Directions = ["client", "server"];
     /// <summary>The detector's memories, the closed set of <c>memory</c> label values.</summary>
-    private static readonly string[] Memories = ["dns_answers", "learned_pools", "host_history"];
+    private static readonly string[] Memories = ["dns_answers", "learned_pools", "host_history", "dhcp_leases"];
     /// <summary>What became of frames in the evidence recent-packet store, the closed set of <c>outcome</c> label values.</summary>
     private static readonly string[] BufferOutcomes = ["stored", "evicted", "expired", "too_large"];
 
@@ -48,6 +48,7 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
     private readonly Counter _jsonMessages;
     private readonly Counter _tlsHellos;
     private readonly Counter _dnsMessages;
+    private readonly Counter _dhcpMessages;
     private readonly Gauge _learnedPools;
     private readonly Gauge _memoryEntries;
     private readonly Counter _memoryEvictions;
@@ -80,6 +81,8 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
     private readonly CumulativeSeries _tlsMalformed;
     private readonly CumulativeSeries _dnsParsed;
     private readonly CumulativeSeries _dnsMalformed;
+    private readonly CumulativeSeries _dhcpParsed;
+    private readonly CumulativeSeries _dhcpMalformed;
     private readonly Gauge.Child[] _memorySizes;
     private readonly CumulativeSeries[] _memoryEvicted;
     private readonly CumulativeSeries _allowlistedSeries;
@@ -119,9 +122,11 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
             "TLS inspected, by result: parsed (client and server hellos), malformed (directions that started like TLS but broke its grammar or the parser's bound).", "result");
         _dnsMessages = factory.CreateCounter(Prefix + "dns_messages_total",
             "DNS messages inspected (UDP datagrams and TCP messages), by result: parsed, malformed (bad counts, compression loops, truncation).", "result");
+        _dhcpMessages = factory.CreateCounter(Prefix + "dhcp_messages_total",
+            "DHCPv4 and DHCPv6 messages read for host names, by result: parsed, malformed (truncated, an option past its end, a bad overload or relay).", "result");
         _learnedPools = factory.CreateGauge(Prefix + "learned_pools", "Pool endpoints learned from confirmed mining sessions, held now (kept across restarts).");
         _memoryEntries = factory.CreateGauge(Prefix + "memory_entries",
-            "Entries held by the detector's bounded memories: dns_answers (pool addresses DNS gave clients), learned_pools, host_history (verdicts per host and pool).", "memory");
+            "Entries held by the detector's bounded memories: dns_answers (pool addresses DNS gave clients), learned_pools, host_history (verdicts per host and pool), dhcp_leases (who held which address, from DHCP).", "memory");
         _memoryEvictions = factory.CreateCounter(Prefix + "memory_evictions_total",
             "Entries the detector's memories forgot to stay within their capacity (least recently used first), per memory.", "memory");
         _allowlisted = factory.CreateCounter(Prefix + "allowlisted_total", "Detections the operator's allowlist kept from being reported.");
@@ -173,6 +178,8 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
         _tlsMalformed = new(_tlsHellos.WithLabels("malformed"));
         _dnsParsed = new(_dnsMessages.WithLabels("parsed"));
         _dnsMalformed = new(_dnsMessages.WithLabels("malformed"));
+        _dhcpParsed = new(_dhcpMessages.WithLabels("parsed"));
+        _dhcpMalformed = new(_dhcpMessages.WithLabels("malformed"));
         _memorySizes = [.. Memories.Select(m => _memoryEntries.WithLabels(m))];
         _memoryEvicted = [.. Memories.Select(m => new CumulativeSeries(_memoryEvictions.WithLabels(m)))];
         _allowlistedSeries = new(_allowlisted);
@@ -330,6 +337,8 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
         _memoryEvicted[0].Update(Volatile.Read(ref memory.DnsAnswersEvicted));
         _memoryEvicted[1].Update(Volatile.Read(ref memory.LearnedPoolsEvicted));
         _memoryEvicted[2].Update(Volatile.Read(ref memory.HostHistoryEvicted));
+        _memorySizes[3].Set(Volatile.Read(ref memory.DhcpLeases));
+        _memoryEvicted[3].Update(Volatile.Read(ref memory.DhcpLeasesEvicted));
     }
 
     private void CollectEngine(Engine engine)
@@ -363,6 +372,8 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
         _tlsMalformed.Update(inspection.TlsMalformed);
         _dnsParsed.Update(inspection.DnsMessages);
         _dnsMalformed.Update(inspection.DnsMalformed);
+        _dhcpParsed.Update(inspection.DhcpMessages);
+        _dhcpMalformed.Update(inspection.DhcpMalformed);
         _allowlistedSeries.Update(engine.Allowlisted);
 
         // The rules' dialects are the closed set of dialect label values; a reload may add some.

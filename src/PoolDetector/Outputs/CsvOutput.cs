@@ -9,7 +9,8 @@ namespace PoolDetector.Outputs;
 /// <summary>One row per detection for spreadsheets: RFC 4180, and safe to open in one.</summary>
 internal sealed class CsvOutput : IDetectionOutput
 {
-    public const string Header = "file,time,src_ip,src_port,dest_ip,dest_port,category,dialect,confidence,agent,worker,algo,pool_host,shares_submitted,shares_accepted,evidence";
+    /// <remarks>The internal host's attribution comes last, so columns a spreadsheet already reads keep their places.</remarks>
+    public const string Header = "file,time,src_ip,src_port,dest_ip,dest_port,category,dialect,confidence,agent,worker,algo,pool_host,shares_submitted,shares_accepted,evidence,mac,hostname,department,owner,contact";
 
     private readonly TextWriter _output;
     private readonly StringBuilder _row = new(256);
@@ -41,7 +42,12 @@ internal sealed class CsvOutput : IDetectionOutput
         Cell(d.PoolHost).Append(',');
         Cell(d.SharesSubmitted.ToString(CultureInfo.InvariantCulture)).Append(',');
         Cell(d.SharesAccepted.ToString(CultureInfo.InvariantCulture)).Append(',');
-        Cell(string.Join('|', d.Evidence));
+        Cell(string.Join('|', d.Evidence)).Append(',');
+        Cell(d.Host?.Mac).Append(',');
+        Cell(d.Host?.Hostname).Append(',');
+        Cell(d.Host?.Department).Append(',');
+        Cell(d.Host?.Owner).Append(',');
+        Cell(d.Host?.Contact);
         _row.Append("\r\n");
         _output.Write(_row);
     }

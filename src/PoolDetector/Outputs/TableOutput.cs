@@ -43,13 +43,20 @@ internal sealed class TableOutput : IDetectionOutput
             {
                 table.Border(TableBorder.Ascii);
             }
+            // The host column only when attribution named one: captures without it print as before.
+            var withHost = _rows.Exists(r => r.Detection.Host is not null);
             foreach (var column in new[] { "file", "miner", "pool", "category", "dialect", "confidence", "agent", "worker", "shares" })
             {
                 table.AddColumn(column);
             }
+            if (withHost)
+            {
+                table.AddColumn("host");
+            }
             foreach (var (file, d) in _rows)
             {
-                table.AddRow(
+                var cells = new List<Text>(10)
+                {
                     Cell(file),
                     Cell(Endpoint(d.MinerAddress.ToString(), d.MinerPort)),
                     Cell(Endpoint(d.PoolAddress.ToString(), d.PoolPort)),
@@ -58,7 +65,13 @@ internal sealed class TableOutput : IDetectionOutput
                     Cell(d.Confidence.ToWireName()),
                     Cell(d.Agent ?? "-"),
                     Cell(d.Worker ?? "-"),
-                    Cell($"{d.SharesAccepted}/{d.SharesSubmitted}"));
+                    Cell($"{d.SharesAccepted}/{d.SharesSubmitted}"),
+                };
+                if (withHost)
+                {
+                    cells.Add(Cell(Host(d.Host)));
+                }
+                table.AddRow(cells);
             }
             _console.Write(table);
         }
@@ -78,6 +91,17 @@ internal sealed class TableOutput : IDetectionOutput
         text.Append(CultureInfo.InvariantCulture, $"{totals.Detections(DetectionCategory.PoolContact)} pool-contact, ");
         text.Append(CultureInfo.InvariantCulture, $"{totals.Detections(DetectionCategory.CryptoNode)} crypto-node");
         return text.ToString();
+    }
+
+    /// <summary>Name (else MAC), then the responsible department: <c>lab-pc-17 (Physics)</c>.</summary>
+    private static string Host(HostAttribution? host)
+    {
+        if (host is null)
+        {
+            return "-";
+        }
+        var who = host.Hostname ?? host.Mac ?? "-";
+        return host.Department is null ? who : $"{who} ({host.Department})";
     }
 
     private static string Endpoint(string address, ushort port) => address.Contains(':', StringComparison.Ordinal)

@@ -205,11 +205,12 @@ internal sealed class FrameBuilder
         return Prepend(header, 0);
     }
 
-    public FrameBuilder Ethernet()
+    /// <summary>Ethernet II; the MACs default to 00:1b:21:01:02:03 (source) and 00:1b:21:0a:0b:0c.</summary>
+    public FrameBuilder Ethernet(string? sourceMac = null, string? destinationMac = null)
     {
         var header = new byte[14];
-        byte[] destination = [0x00, 0x1B, 0x21, 0x0A, 0x0B, 0x0C];
-        byte[] source = [0x00, 0x1B, 0x21, 0x01, 0x02, 0x03];
+        byte[] destination = destinationMac is null ? [0x00, 0x1B, 0x21, 0x0A, 0x0B, 0x0C] : Convert.FromHexString(destinationMac.Replace(":", "", StringComparison.Ordinal));
+        byte[] source = sourceMac is null ? [0x00, 0x1B, 0x21, 0x01, 0x02, 0x03] : Convert.FromHexString(sourceMac.Replace(":", "", StringComparison.Ordinal));
         destination.CopyTo(header, 0);
         source.CopyTo(header, 6);
         BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(12), _type);

@@ -121,6 +121,11 @@ internal sealed class TcpFlow(ContactHarness harness, string client, ushort clie
     private uint _clientSeq = 100_000;
     private uint _serverSeq = 900_000;
 
+    /// <summary>The MAC each side's frames carry; null for FrameBuilder's fixed ones.</summary>
+    public string? ClientMac { get; init; }
+
+    public string? ServerMac { get; init; }
+
     public TcpFlow Handshake()
     {
         Send(fromClient: true, [], Syn);
@@ -166,8 +171,8 @@ internal sealed class TcpFlow(ContactHarness harness, string client, ushort clie
     private void Send(bool fromClient, ReadOnlySpan<byte> payload, byte flags)
     {
         var frame = fromClient
-            ? ContactHarness.Ip(FrameBuilder.Tcp(clientPort, serverPort, payload, _clientSeq, _serverSeq, flags), client, server).Ethernet().Build()
-            : ContactHarness.Ip(FrameBuilder.Tcp(serverPort, clientPort, payload, _serverSeq, _clientSeq, flags), server, client).Ethernet().Build();
+            ? ContactHarness.Ip(FrameBuilder.Tcp(clientPort, serverPort, payload, _clientSeq, _serverSeq, flags), client, server).Ethernet(ClientMac, ServerMac).Build()
+            : ContactHarness.Ip(FrameBuilder.Tcp(serverPort, clientPort, payload, _serverSeq, _clientSeq, flags), server, client).Ethernet(ServerMac, ClientMac).Build();
         harness.Frame(frame);
         var used = (uint)payload.Length + ((flags & (Syn | Fin)) != 0 ? 1u : 0u);
         if (fromClient)

@@ -49,8 +49,8 @@ public class CsvOutputTests
         csv.Complete(new AnalysisTotals());
 
         Assert.Equal(
-            "file,time,src_ip,src_port,dest_ip,dest_port,category,dialect,confidence,agent,worker,algo,pool_host,shares_submitted,shares_accepted,evidence\r\n" +
-            "caps/a.pcap,2021-09-14T08:00:01.123456+0000,10.1.2.3,51234,2001:db8::1,3333,mining,stratum-v1,high,cgminer/4.10.0,'=cmd|' /C calc'!A0,,eu.pool.example,3,2,mining.subscribe|mining.notify\r\n",
+            "file,time,src_ip,src_port,dest_ip,dest_port,category,dialect,confidence,agent,worker,algo,pool_host,shares_submitted,shares_accepted,evidence,mac,hostname,department,owner,contact\r\n" +
+            "caps/a.pcap,2021-09-14T08:00:01.123456+0000,10.1.2.3,51234,2001:db8::1,3333,mining,stratum-v1,high,cgminer/4.10.0,'=cmd|' /C calc'!A0,,eu.pool.example,3,2,mining.subscribe|mining.notify,,,,,\r\n",
             output.ToString());
     }
 }

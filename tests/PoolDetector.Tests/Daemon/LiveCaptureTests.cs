@@ -169,5 +169,5 @@ public sealed class LiveCaptureTests
         }
     }
 
-    private static bool IsRoot() => Environment.UserName == "root";
+    internal static bool IsRoot() => Environment.UserName == "root";
 }

@@ -164,13 +164,14 @@ public partial class SensorMetricsTests
         {
             Assert.Equal(0, scrape[$"pooldetector_tls_hellos_total{{result=\"{result}\"}}"]);
             Assert.Equal(0, scrape[$"pooldetector_dns_messages_total{{result=\"{result}\"}}"]);
+            Assert.Equal(0, scrape[$"pooldetector_dhcp_messages_total{{result=\"{result}\"}}"]);
         }
-        foreach (var memory in new[] { "dns_answers", "learned_pools", "host_history" })
+        foreach (var memory in new[] { "dns_answers", "learned_pools", "host_history", "dhcp_leases" })
         {
             Assert.Equal(0, scrape[$"pooldetector_memory_entries{{memory=\"{memory}\"}}"]);
             Assert.Equal(0, scrape[$"pooldetector_memory_evictions_total{{memory=\"{memory}\"}}"]);
         }
-        Assert.Equal(3, scrape.Samples.Keys.Count(k => k.StartsWith("pooldetector_memory_entries{", StringComparison.Ordinal)));
+        Assert.Equal(4, scrape.Samples.Keys.Count(k => k.StartsWith("pooldetector_memory_entries{", StringComparison.Ordinal)));
         Assert.Equal(0, scrape["pooldetector_learned_pools{}"]);
         Assert.Equal(0, scrape["pooldetector_allowlisted_total{}"]);
         Assert.Equal(0, scrape["pooldetector_learned_pools_saves_total{result=\"ok\"}"]);
@@ -214,6 +215,20 @@ public partial class SensorMetricsTests
         // The pool name's answer is held for the client.
         Assert.Equal(run.Engine.DnsAnswers.Count, scrape["pooldetector_memory_entries{memory=\"dns_answers\"}"]);
         Assert.True(run.Engine.DnsAnswers.Count > 0);
+    }
+
+    [Fact]
+    public async Task Dhcp_messages_and_leases_are_exported()
+    {
+        var run = CaptureOnLoopback("dhcp-then-stratum.pcap");
+        var scrape = await Exposition.ScrapeAsync(run.Registry);
+        var inspection = run.Engine.InspectionCounters;
+
+        // Eight DHCPv4 and DHCPv6 messages to the lease, three at its release.
+        Assert.Equal(11, inspection.DhcpMessages);
+        Assert.Equal(inspection.DhcpMessages, scrape["pooldetector_dhcp_messages_total{result=\"parsed\"}"]);
+        Assert.Equal(0, scrape["pooldetector_dhcp_messages_total{result=\"malformed\"}"]);
+        Assert.Equal(2, scrape["pooldetector_memory_entries{memory=\"dhcp_leases\"}"]);
     }
 
     [Fact]
@@ -308,7 +323,7 @@ public partial class SensorMetricsTests
         }
 
         var types = scrape.Types.Where(t => t.Key.StartsWith("pooldetector_", StringComparison.Ordinal)).ToList();
-        Assert.Equal(34, types.Count);
+        Assert.Equal(35, types.Count);
         foreach (var (name, type) in types)
         {
             Assert.Contains(type, new[] { "counter", "gauge" });
