@@ -40,6 +40,7 @@ internal static class SensorOptionsValidator
         ValidateMetricsEndpoint(options, errors);
         ValidateEveLog(options, errors);
         ValidateLearnedPools(options, errors);
+        OutputOptions.Validate(options, errors);
         var rulesDirectory = ResolveRulesDirectory(options.RulesDirectory);
         var rules = LoadRules(rulesDirectory, errors);
         return new SensorValidation(options, rulesDirectory, rules, errors);
@@ -224,7 +225,7 @@ internal static class SensorOptionsValidator
     }
 
     /// <summary>Creates and deletes a file in <paramref name="directory"/>: the only sure test of write permission. Null, or why not.</summary>
-    private static string? ProbeWritable(string directory)
+    internal static string? ProbeWritable(string directory)
     {
         try
         {

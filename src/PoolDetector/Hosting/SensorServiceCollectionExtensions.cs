@@ -33,7 +33,10 @@ internal static class SensorServiceCollectionExtensions
             options.EveStdout ? new EveStdoutSink(Console.OpenStandardOutput(), options.StdoutQueueCapacity) : null,
             provider.GetRequiredService<DetectionAggregator>(),
             provider.GetRequiredService<ISensorMetrics>(),
-            provider.GetRequiredService<ILogger<AlertDispatcher>>()));
+            provider.GetRequiredService<ILogger<AlertDispatcher>>(),
+            provider.GetServices<IAlertOutput>()));
+        // Before the engine: the outputs start before it and stop after it.
+        services.AddPoolDetectorOutputs(options);
         services.AddHostedService<SensorEngineService>();
         services.AddHostedService<LiveCapture>();
         services.AddHostedService<SensorSignals>();

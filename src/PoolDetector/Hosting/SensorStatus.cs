@@ -45,6 +45,9 @@ internal sealed class SensorStatus
 
     /// <summary>The detector's memories, as the engine thread last published them.</summary>
     public MemoryStatus Memory { get; } = new();
+
+    /// <summary>What the alert outputs (syslog, webhook) and the block list counted.</summary>
+    public PoolDetector.Outputs.OutputStatus Outputs { get; } = new();
 }
 
 /// <summary>

@@ -308,7 +308,7 @@ public partial class SensorMetricsTests
         }
 
         var types = scrape.Types.Where(t => t.Key.StartsWith("pooldetector_", StringComparison.Ordinal)).ToList();
-        Assert.Equal(27, types.Count);
+        Assert.Equal(31, types.Count);
         foreach (var (name, type) in types)
         {
             Assert.Contains(type, new[] { "counter", "gauge" });
