@@ -6,6 +6,8 @@
 #   tcpreplay    replays the project's captures onto a veth in a test network namespace
 #   iproute2     `ip netns` / `ip link` for that namespace
 #   node, npm    run the third-party Stratum server and client of pcaps/recording
+#   rsyslog      the real syslog receiver the output tests start (their own rsyslogd, own
+#                configuration, loopback high ports); the package's service is not started here
 #   npm ci       in pcaps/recording, only when node_modules is missing or older than the lock
 # Debian and derivatives; idempotent and quiet: does nothing when everything is present.
 set -euo pipefail
@@ -17,6 +19,7 @@ command -v tcpreplay >/dev/null 2>&1 || need+=(tcpreplay)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)
 
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
@@ -29,7 +32,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   echo "install-test-dependencies: installing ${need[*]}" >&2
 
-  # Keep the packages' services (prometheus) from starting while they are installed:
+  # Keep the packages' services (prometheus, rsyslog) from starting while they are installed:
   # a policy-rc.d that says "no" (exit 101), only if the machine has none of its own.
   policy=/usr/sbin/policy-rc.d
   made_policy=0

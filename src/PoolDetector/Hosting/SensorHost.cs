@@ -93,6 +93,15 @@ internal static class SensorHost
         console.Out.WriteLine(string.IsNullOrWhiteSpace(o.EvidenceDirectory)
             ? "  evidence:   off"
             : $"  evidence:   {Path.GetFullPath(o.EvidenceDirectory)} (at most {o.EvidenceMaxMiB} MiB, {o.EvidenceMaxAgeDays} days)");
+        console.Out.WriteLine(OutputOptions.SyslogEnabled(o)
+            ? $"  syslog:     {FormatEndpoint(o.SyslogAddress.Trim(), o.SyslogPort)} over {o.SyslogProtocol.Trim().ToLowerInvariant()}, facility {o.SyslogFacility}"
+            : "  syslog:     off");
+        console.Out.WriteLine(OutputOptions.WebhookEnabled(o) && Uri.TryCreate(o.WebhookUrl.Trim(), UriKind.Absolute, out var hook)
+            ? $"  webhook:    {hook.Scheme}://{hook.Authority}{hook.AbsolutePath}"
+            : "  webhook:    off");
+        console.Out.WriteLine($"  blocklist:  http://{FormatEndpoint(o.MetricsAddress, o.MetricsPort)}/blocklist.txt and .json" +
+            (OutputOptions.BlocklistPaths(o) is { } blocklist ? $", {blocklist.Text} and {blocklist.Json}" : "") +
+            $" (entries kept {o.BlocklistTtlMinutes} min after the last mining)");
         return ExitCodes.Clean;
     }
 

@@ -93,6 +93,7 @@ internal sealed class SensorOptions
 
     /// <summary>After the verdict, at most this many more frames of the flow are added.</summary>
     public int EvidenceFollowPackets { get; set; } = 1000;
+
     /// <summary>
     /// Who is internal (CIDR ranges, IPv4 and IPv6): a detection's source is turned to the side
     /// inside them, and only hosts inside them get a MAC and DHCP name; <c>none</c> alone for no ranges.
@@ -107,4 +108,45 @@ internal sealed class SensorOptions
 
     /// <summary>The HMAC key for <see cref="WalletPrivacy"/> <c>hash</c> (16 characters or more); keep it the same so hashes link across reports.</summary>
     public string WalletHashKey { get; set; } = "";
+
+    /// <summary>Syslog receiver for alerts (RFC 5424), an IP literal; empty switches the syslog output off.</summary>
+    public string SyslogAddress { get; set; } = "";
+
+    public int SyslogPort { get; set; } = 514;
+
+    /// <summary><c>udp</c> (one message per datagram) or <c>tcp</c> (RFC 6587 octet counting, reconnected with backoff).</summary>
+    public string SyslogProtocol { get; set; } = "udp";
+
+    /// <summary>The facility of the PRI: a name (<c>local0</c>, <c>auth</c>, ...) or its number (0-23).</summary>
+    public string SyslogFacility { get; set; } = "local0";
+
+    /// <summary>Longest syslog message sent, bytes; a longer one is cut (counted).</summary>
+    public int SyslogMaxMessageBytes { get; set; } = 8192;
+
+    /// <summary>Alerts waiting for the syslog receiver; when full the oldest is dropped (counted).</summary>
+    public int SyslogQueueCapacity { get; set; } = 4096;
+
+    /// <summary>Where alerts are POSTed (http or https); empty switches the webhook off.</summary>
+    public string WebhookUrl { get; set; } = "";
+
+    /// <summary>The HMAC-SHA256 key of the signature header; or <see cref="WebhookSecretFile"/>, exactly one.</summary>
+    public string WebhookSecret { get; set; } = "";
+
+    /// <summary>A file holding the key (a trailing newline is ignored): keeps it out of the configuration.</summary>
+    public string WebhookSecretFile { get; set; } = "";
+
+    /// <summary>Time allowed for one POST, seconds.</summary>
+    public int WebhookTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>POSTs of one alert before it is given up (counted as failed).</summary>
+    public int WebhookMaxAttempts { get; set; } = 5;
+
+    /// <summary>Alerts waiting for the webhook; when full the oldest is dropped (counted).</summary>
+    public int WebhookQueueCapacity { get; set; } = 1024;
+
+    /// <summary>Where the block list of current offenders is also written (the plain list; the JSON beside it); empty: HTTP only.</summary>
+    public string BlocklistFile { get; set; } = "";
+
+    /// <summary>An offender leaves the block list this long after its last mining activity.</summary>
+    public int BlocklistTtlMinutes { get; set; } = 60;
 }

@@ -46,6 +46,7 @@ internal static class SensorOptionsValidator
         ValidateLearnedPools(options, errors);
         ValidateEvidence(options, errors);
         var attribution = ValidateAttribution(options, errors);
+        OutputOptions.Validate(options, errors);
         var rulesDirectory = ResolveRulesDirectory(options.RulesDirectory);
         var rules = LoadRules(rulesDirectory, errors);
         return new SensorValidation(options, rulesDirectory, rules, errors) { Attribution = attribution ?? AttributionSettings.Defaults };
@@ -295,7 +296,7 @@ internal static class SensorOptionsValidator
     }
 
     /// <summary>Creates and deletes a file in <paramref name="directory"/>: the only sure test of write permission. Null, or why not.</summary>
-    private static string? ProbeWritable(string directory)
+    internal static string? ProbeWritable(string directory)
     {
         try
         {

@@ -36,7 +36,8 @@ internal static class SensorServiceCollectionExtensions
             options.EveStdout ? new EveStdoutSink(Console.OpenStandardOutput(), options.StdoutQueueCapacity) : null,
             provider.GetRequiredService<DetectionAggregator>(),
             provider.GetRequiredService<ISensorMetrics>(),
-            provider.GetRequiredService<ILogger<AlertDispatcher>>()));
+            provider.GetRequiredService<ILogger<AlertDispatcher>>(),
+            provider.GetServices<IAlertOutput>()));
         if (!string.IsNullOrWhiteSpace(options.EvidenceDirectory))
         {
             // Between the engine and the alerts: it names the capture before the alert is written.
@@ -47,6 +48,8 @@ internal static class SensorServiceCollectionExtensions
                 provider.GetRequiredService<ISensorMetrics>(),
                 provider.GetRequiredService<ILogger<EvidenceRecorder>>()));
         }
+        // Before the engine: the outputs start before it and stop after it.
+        services.AddPoolDetectorOutputs(options);
         services.AddHostedService<SensorEngineService>();
         services.AddHostedService<LiveCapture>();
         services.AddHostedService<SensorSignals>();

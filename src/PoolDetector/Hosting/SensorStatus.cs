@@ -79,6 +79,9 @@ internal sealed class SensorStatus
 
     /// <summary>The recent-packet store evidence captures start from, when evidence is on: its counters are read directly.</summary>
     public Evidence.RecentPacketStore? EvidenceBuffer { get; set; }
+
+    /// <summary>What the alert outputs (syslog, webhook) and the block list counted.</summary>
+    public PoolDetector.Outputs.OutputStatus Outputs { get; } = new();
 }
 
 /// <summary>

@@ -67,6 +67,8 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
     private readonly Gauge _evidenceDiskBytes;
     private readonly Counter _evidenceBufferFrames;
     private readonly Gauge _evidenceBufferBytes;
+    private readonly Gauge _blocklistEntries;
+    private readonly OutputSeries[] _outputs;
 
     private readonly InterfaceSeries[] _interfaces;
     private readonly CumulativeSeries[] _engineOutcomes;
@@ -149,6 +151,14 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
         _evidenceBufferFrames = factory.CreateCounter(Prefix + "evidence_buffer_frames_total",
             "Frames through the recent-packet store evidence captures start from, by outcome: stored, evicted (pushed out for room before their age: raise EvidenceBufferMiB), expired (older than EvidenceBufferSeconds), too_large.", "outcome");
         _evidenceBufferBytes = factory.CreateGauge(Prefix + "evidence_buffer_bytes", "Bytes of frames held in the recent-packet store now.");
+        var outputEvents = factory.CreateCounter(Prefix + "output_events_total",
+            "Alerts handed to an output, by output (syslog, webhook) and result: sent, dropped (pushed out of its full queue, or queued at stop), failed (given up).", "output", "result");
+        var outputQueue = factory.CreateGauge(Prefix + "output_queue_depth", "Alerts waiting in an output's queue now, by output.", "output");
+        var outputTruncated = factory.CreateCounter(Prefix + "output_truncated_total", "Alerts sent cut to the output's size limit (SyslogMaxMessageBytes), by output.", "output");
+        _blocklistEntries = factory.CreateGauge(Prefix + "blocklist_entries", "Hosts on the block list now (/blocklist.txt).");
+        _outputs = [.. PoolDetector.Outputs.OutputStatus.Names.Select(name => new OutputSeries(
+            status.Outputs[name], outputEvents, outputQueue.WithLabels(name), name == PoolDetector.Outputs.OutputStatus.SyslogName ? outputTruncated.WithLabels(name) : null, name))];
+        _blocklistEntries.Set(0);
         var buildInfo = factory.CreateGauge(Prefix + "build_info", "Always 1: the running version and .NET runtime as labels.", "version", "runtime");
         buildInfo.WithLabels(Version, RuntimeInformation.FrameworkDescription).Set(1);
 
@@ -308,6 +318,11 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
                 series.Update();
             }
             _miningHosts.Set(_status.MiningHosts);
+            foreach (var output in _outputs)
+            {
+                output.Update();
+            }
+            _blocklistEntries.Set(Volatile.Read(ref _status.Outputs.BlocklistEntries));
             CollectMemories(_status.Memory);
             if (_status.Engine is { } engine)
             {
@@ -440,6 +455,37 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
             }
             _last = raw;
             child.IncTo(_base + raw);
+        }
+    }
+
+    /// <summary>One output's counts (kept by the output itself) as series; every result exists from the start.</summary>
+    private sealed class OutputSeries
+    {
+        private readonly PoolDetector.Outputs.OutputCounters _counters;
+        private readonly CumulativeSeries _sent;
+        private readonly CumulativeSeries _dropped;
+        private readonly CumulativeSeries _failed;
+        private readonly CumulativeSeries? _truncated;
+        private readonly Gauge.Child _queueDepth;
+
+        public OutputSeries(PoolDetector.Outputs.OutputCounters counters, Counter events, Gauge.Child queueDepth, Counter.Child? truncated, string name)
+        {
+            _counters = counters;
+            _sent = new(events.WithLabels(name, "sent"));
+            _dropped = new(events.WithLabels(name, "dropped"));
+            _failed = new(events.WithLabels(name, "failed"));
+            _truncated = truncated is null ? null : new(truncated);
+            _queueDepth = queueDepth;
+            _queueDepth.Set(0);
+        }
+
+        public void Update()
+        {
+            _sent.Update(Volatile.Read(ref _counters.Sent));
+            _dropped.Update(Volatile.Read(ref _counters.Dropped));
+            _failed.Update(Volatile.Read(ref _counters.Failed));
+            _truncated?.Update(Volatile.Read(ref _counters.Truncated));
+            _queueDepth.Set(_counters.QueueDepth);
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using PoolDetector.Core.Detection;
+using PoolDetector.Core.Events;
 using PoolDetector.Core.Rules;
 using PoolDetector.Hosting;
 
@@ -8,8 +9,9 @@ namespace PoolDetector.Outputs;
 /// <summary>
 /// The daemon's detection sink, on the engine thread. A flow is alerted once, on its first
 /// report (<see cref="MiningDetection.ReportedBefore"/> false): EVE file, stdout when asked,
-/// metrics, log. Its flow-end report only brings final counts to the aggregation. With evidence
-/// on, the alert names its capture and <see cref="OnEvidence"/> follows once the file is complete.
+/// metrics, log, and the outputs switched on (syslog, webhook), each of which only queues it.
+/// Its flow-end report only brings final counts to the aggregation. With evidence on, the alert
+/// names its capture and <see cref="OnEvidence"/> follows once the file is complete.
 /// </summary>
 internal sealed partial class AlertDispatcher : IDetectionSink
 {
@@ -18,14 +20,17 @@ internal sealed partial class AlertDispatcher : IDetectionSink
     private readonly DetectionAggregator _aggregator;
     private readonly ISensorMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly IAlertOutput[] _outputs;
 
-    public AlertDispatcher(EveFileSink eve, EveStdoutSink? stdout, DetectionAggregator aggregator, ISensorMetrics metrics, ILogger logger)
+    public AlertDispatcher(EveFileSink eve, EveStdoutSink? stdout, DetectionAggregator aggregator, ISensorMetrics metrics, ILogger logger,
+        IEnumerable<IAlertOutput>? outputs = null)
     {
         _eve = eve;
         _stdout = stdout;
         _aggregator = aggregator;
         _metrics = metrics;
         _logger = logger;
+        _outputs = outputs is null ? [] : [.. outputs];
     }
 
     public long Alerts { get; private set; }
@@ -40,6 +45,15 @@ internal sealed partial class AlertDispatcher : IDetectionSink
         Alerts++;
         _eve.Write(detection);
         _stdout?.Write(detection);
+        if (_outputs.Length > 0)
+        {
+            // One string for every output (an allocation per alert, not per packet): the line the EVE file has.
+            var json = EveJson.ToJson(detection);
+            foreach (var output in _outputs)
+            {
+                output.Enqueue(detection, json);
+            }
+        }
         _aggregator.OnFirstReport(detection);
         _metrics.DetectionRaised(detection);
         if (_logger.IsEnabled(LogLevel.Information))

@@ -149,6 +149,28 @@ internal sealed class DetectionAggregator
         }
     }
 
+    /// <summary>
+    /// The aggregates that make their miner an offender, as <see cref="CountMiningHosts"/> counts
+    /// them (mining, or pool contact of medium confidence), most recently seen first: what the
+    /// block list is built from, without copying every other aggregate once a second.
+    /// </summary>
+    public IReadOnlyList<MiningAggregate> SnapshotMiningActivity()
+    {
+        lock (_lock)
+        {
+            var list = new List<MiningAggregate>();
+            for (var node = _byRecency.Last; node is not null; node = node.Previous)
+            {
+                var e = node.Value;
+                if (e.MiningActivity)
+                {
+                    list.Add(new MiningAggregate(e.Key, e.Category, e.FirstSeenMicros, e.LastSeenMicros, e.Flows, e.OpenFlows, e.Bytes, e.SharesSubmitted, e.SharesAccepted, e.Worker));
+                }
+            }
+            return list;
+        }
+    }
+
     private Entry Touch(MiningDetection detection)
     {
         var key = new AggregateKey(detection.MinerAddress, detection.PoolAddress, detection.PoolPort, detection.Dialect);

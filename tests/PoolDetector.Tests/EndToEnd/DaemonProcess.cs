@@ -46,9 +46,9 @@ internal sealed partial class DaemonProcess : IDisposable
     public string Describe() => _process.Describe();
 
     /// <summary>Starts the daemon capturing on <paramref name="iface"/> and waits until it captures and serves /metrics.</summary>
-    /// <param name="settings">More options, or other values (evidence captures are off unless set here).</param>
+    /// <param name="extraSettings">More options of section PoolDetector, overriding these (evidence captures are off unless set here).</param>
     public static DaemonProcess Start(string iface, string? bpfFilter = null, NetworkNamespace? netns = null, int? metricsPort = null,
-        IReadOnlyDictionary<string, object>? settings = null)
+        IReadOnlyDictionary<string, object>? extraSettings = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("pooldetector-e2e-").FullName;
         var eveLog = Path.Combine(directory, "eve.json");
@@ -66,7 +66,7 @@ internal sealed partial class DaemonProcess : IDisposable
             ["InterfaceRetrySeconds"] = 1,
             ["EvidenceDirectory"] = "",
         };
-        foreach (var (key, value) in settings ?? new Dictionary<string, object>())
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, object>())
         {
             options[key] = value;
         }
@@ -129,19 +129,22 @@ internal sealed partial class DaemonProcess : IDisposable
     }
 
     /// <summary>The text of /metrics (inside the namespace through bash's /dev/tcp, bash being everywhere).</summary>
-    public string Metrics()
+    public string Metrics() => Get("/metrics");
+
+    /// <summary>The body of <paramref name="path"/> on the metrics listener (/metrics, /blocklist.txt, ...), which must answer 200.</summary>
+    public string Get(string path)
     {
         if (_namespace is null)
         {
-            return _http.GetStringAsync($"http://{MetricsTarget}/metrics").GetAwaiter().GetResult();
+            return _http.GetStringAsync($"http://{MetricsTarget}{path}").GetAwaiter().GetResult();
         }
         var script = $"exec 3<>/dev/tcp/127.0.0.1/{MetricsPort.ToString(CultureInfo.InvariantCulture)} && " +
-                     "printf 'GET /metrics HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && cat <&3";
+                     $"printf 'GET {path} HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && cat <&3";
         using var get = ChildProcess.Run(NetworkNamespace.IpBinary, _namespace.Wrap("bash", "-c", script), TimeSpan.FromSeconds(10));
         var response = get.Stdout;
         if (get.ExitCode != 0 || !response.StartsWith("HTTP/1.", StringComparison.Ordinal) || !response.Contains(" 200 ", StringComparison.Ordinal))
         {
-            throw new HttpRequestException("GET /metrics in " + _namespace.Name + " failed:\n" + get.Describe());
+            throw new HttpRequestException($"GET {path} in {_namespace.Name} failed:\n" + get.Describe());
         }
         var body = response.IndexOf("\n\n", StringComparison.Ordinal);
         return body < 0 ? "" : response[(body + 2)..];

@@ -33,7 +33,7 @@ public sealed class EvidenceEndToEndTests(ITestOutputHelper output)
         using var scratch = new Cli.TempDirectory();
         var evidence = Path.Combine(scratch.Path, "evidence");
         using var netns = NetworkNamespace.Create();
-        using var daemon = DaemonProcess.Start(netns.CaptureInterface, netns: netns, settings: new Dictionary<string, object>
+        using var daemon = DaemonProcess.Start(netns.CaptureInterface, netns: netns, extraSettings: new Dictionary<string, object>
         {
             ["EvidenceDirectory"] = evidence,
             // The replay takes milliseconds; the flows are whole long before this.
