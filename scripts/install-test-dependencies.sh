@@ -5,6 +5,8 @@
 #                kept from starting and disabled, so nothing is left listening on :9090)
 #   tcpreplay    replays the project's captures onto a veth in a test network namespace
 #   iproute2     `ip netns` / `ip link` for that namespace
+#   chromium     renders the HTML report headless (its DOM and a screenshot are checked);
+#                fonts-dejavu-core so the screenshot has text where no font is installed
 #   node, npm    run the third-party Stratum server and client of pcaps/recording
 #   rsyslog      the real syslog receiver the output tests start (their own rsyslogd, own
 #                configuration, loopback high ports); the package's service is not started here
@@ -17,6 +19,8 @@ need=()
 command -v prometheus >/dev/null 2>&1 || [ -x /usr/bin/prometheus ] || need+=(prometheus)
 command -v tcpreplay >/dev/null 2>&1 || need+=(tcpreplay)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)

@@ -22,6 +22,7 @@ internal static class CliApp
             "Validate the daemon's configuration (same sources as run) without starting it: every problem is listed, exit 2; otherwise \"configuration OK\", exit 0.",
             Hosting.SensorHost.CheckConfig));
         root.Subcommands.Add(CreateIntelCommand(console));
+        root.Subcommands.Add(ReportCommand.Create(console));
 
         var parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)
