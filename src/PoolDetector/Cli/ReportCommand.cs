@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using PoolDetector.Attribution;
 using PoolDetector.Hosting;
 using PoolDetector.Reporting;
 
@@ -223,22 +224,13 @@ internal static class ReportCommand
             console.WriteError($"--inventory {path}: no such file");
             return null;
         }
+        // The daemon's inventory file, read the same way: one format for InventoryFile, analyze and report.
         var problems = new List<string>();
-        Inventory? inventory;
-        try
-        {
-            using var reader = new StreamReader(path, Encoding.UTF8);
-            inventory = Inventory.Parse(reader, problems);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            console.WriteError($"--inventory {path}: cannot be read: {e.Message}");
-            return null;
-        }
+        var inventory = Inventory.Load(path, problems);
         foreach (var problem in problems.Take(LearnedPoolsStore.MaxProblemsListed))
         {
-            // Parse's problems are "LINE: problem".
-            console.Error.WriteLine($"{path}:{problem}");
+            // Load's problems are "FILE:LINE: problem".
+            console.Error.WriteLine(problem);
         }
         if (problems.Count > LearnedPoolsStore.MaxProblemsListed)
         {

@@ -1,4 +1,6 @@
 using System.Net;
+using PoolDetector.Attribution;
+using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Rules;
 
 namespace PoolDetector.Reporting;
@@ -68,9 +70,9 @@ internal sealed class MiningReportBuilder
             {
                 (name, owner, contact) = (e.Department, e.Owner, e.Contact);
             }
-            else if (inventory?.Find(e.Source) is { } entry)
+            else if (inventory is not null && inventory.TryFind(IpAddress.FromIPAddress(e.Source), out var unit))
             {
-                (name, owner, contact) = (entry.Department, entry.Owner, entry.Contact);
+                (name, owner, contact) = (unit.Department, unit.Owner, unit.Contact);
             }
             else
             {
