@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using PoolDetector.Core.Detection;
 using PoolDetector.Core.Protocols.NodeP2p;
+using PoolDetector.Testing;
 
 namespace PoolDetector.Core.Tests.Protocols;
 
@@ -196,16 +197,17 @@ public class NodeP2pInspectorTests
         var frames = new[] { BitcoinHeader(0xf9beb4d9, "version"), LevinHeader(request: true), NanoHandshake, new byte[64] };
         var state = new NodeP2pState();
         state.OnFirstPayload(0, frames[0], 1);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
+        Assert.Equal(0, Allocations.LeastOver(3, () =>
         {
-            foreach (var frame in frames)
+            for (var i = 0; i < 1000; i++)
             {
-                _ = NodeP2pInspector.TryRead(frame, out _);
-                state.OnFirstPayload(i & 1, frame, i + 1);
+                foreach (var frame in frames)
+                {
+                    _ = NodeP2pInspector.TryRead(frame, out _);
+                    state.OnFirstPayload(i & 1, frame, i + 1);
+                }
             }
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using PoolDetector.Core.Protocols.StratumV2;
+using PoolDetector.Testing;
 
 namespace PoolDetector.Core.Tests.Protocols.StratumV2;
 
@@ -309,19 +310,20 @@ public class StratumV2ShapeInspectorTests
         var session = FullSession();
         var state = new StratumV2ShapeState();
         Feed(state, session);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
+        Assert.Equal(0, Allocations.LeastOver(3, () =>
         {
-            state.Reset();
-            for (var j = 0; j < session.Length; j++)
+            for (var i = 0; i < 1000; i++)
             {
-                StratumV2ShapeInspector.OnPayload(state, session[j].Item1, session[j].Item2, j);
+                state.Reset();
+                for (var j = 0; j < session.Length; j++)
+                {
+                    StratumV2ShapeInspector.OnPayload(state, session[j].Item1, session[j].Item2, j);
+                }
+                state.Reset();
+                StratumV2ShapeInspector.OnPayload(state, Client, 517, i);
+                StratumV2ShapeInspector.OnGap(state, Server, 10, i);
             }
-            state.Reset();
-            StratumV2ShapeInspector.OnPayload(state, Client, 517, i);
-            StratumV2ShapeInspector.OnGap(state, Server, 10, i);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }));
         Assert.Equal(StratumV2ShapeStatus.Rejected, state.Status);
     }
 }
