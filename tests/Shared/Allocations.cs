@@ -26,6 +26,18 @@ internal static class Allocations
         return least;
     }
 
+    /// <summary>
+    /// For work that can run only once (a capture played through an engine): splits
+    /// <paramref name="count"/> items into <paramref name="slices"/> consecutive slices, measures each
+    /// (<paramref name="playUpTo"/> gets the end of the slice, the last one <paramref name="count"/>),
+    /// and returns the least. Each slice must still carry every kind of work measured.
+    /// </summary>
+    public static long LeastOverSlices(int slices, int count, Action<int> playUpTo)
+    {
+        var slice = 0;
+        return LeastOver(slices, () => playUpTo(++slice * count / slices));
+    }
+
     /// <summary>Bytes allocated on this thread while <paramref name="action"/> runs once.</summary>
     public static long During(Action action)
     {

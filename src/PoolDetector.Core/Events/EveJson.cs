@@ -8,6 +8,22 @@ using PoolDetector.Core.Rules;
 namespace PoolDetector.Core.Events;
 
 /// <summary>
+/// The kinds of line PoolDetector writes, all with the same fields. Only <see cref="Alert"/> is
+/// an alert: whatever counts alerts (a SIEM, a dashboard) counts each flow once.
+/// </summary>
+public enum EveEventType
+{
+    /// <summary><c>alert</c>: once per flow, at the verdict (the daemon) or at the flow's end (<c>analyze</c>).</summary>
+    Alert,
+
+    /// <summary><c>evidence</c>: the daemon's alert again once its evidence capture is complete, <c>pcap_sha256</c> set.</summary>
+    Evidence,
+
+    /// <summary><c>flow_end</c>: the daemon's alerted flow at its end, with its final counts and last packet time.</summary>
+    FlowEnd,
+}
+
+/// <summary>
 /// Writes detections as Suricata EVE <c>alert</c> events (DESIGN.md, "Contracts other
 /// people depend on"), one JSON object per detection, field order as in the contract so
 /// golden files and human readers see the same shape every time.
@@ -36,18 +52,14 @@ public static class EveJson
 
     /// <summary>Writes one alert object. <paramref name="pcapFilename"/>: the capture the event came from, when offline.</summary>
     public static void WriteAlert(Utf8JsonWriter writer, MiningDetection detection, string? pcapFilename = null) =>
-        Write(writer, detection, "alert"u8, pcapFilename);
+        Write(writer, detection, EveEventType.Alert, pcapFilename);
 
     /// <summary>
-    /// Writes the daemon's follow-up to an alert once its evidence capture is complete: the alert's
-    /// fields as they were (same flow_id, community_id, timestamp), <c>mining.pcap</c> and
-    /// <c>mining.pcap_sha256</c> both set, and <c>event_type</c> <c>evidence</c>, so that what counts
-    /// alerts never counts a flow twice.
+    /// Writes one event of <paramref name="type"/>. The daemon's follow-ups to an alert (its
+    /// evidence, its flow's end) keep the alert's flow_id, community_id and timestamp, so they join
+    /// on those; <paramref name="pcapFilename"/>: the capture the event came from, when offline.
     /// </summary>
-    public static void WriteEvidence(Utf8JsonWriter writer, MiningDetection detection) =>
-        Write(writer, detection, "evidence"u8, pcapFilename: null);
-
-    private static void Write(Utf8JsonWriter writer, MiningDetection detection, ReadOnlySpan<byte> eventType, string? pcapFilename)
+    public static void Write(Utf8JsonWriter writer, MiningDetection detection, EveEventType type, string? pcapFilename = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(detection);
@@ -57,7 +69,12 @@ public static class EveJson
         WriteTimestamp(writer, "timestamp"u8, d.TimestampMicros);
         writer.WriteNumber("flow_id"u8, d.FlowId);
         writer.WriteString("community_id"u8, Verbatim(CommunityId.Compute(d.MinerAddress, d.MinerPort, d.PoolAddress, d.PoolPort, (byte)d.Transport)));
-        writer.WriteString("event_type"u8, eventType);
+        writer.WriteString("event_type"u8, type switch
+        {
+            EveEventType.Evidence => "evidence"u8,
+            EveEventType.FlowEnd => "flow_end"u8,
+            _ => "alert"u8,
+        });
         writer.WriteString("src_ip"u8, d.MinerAddress.ToString());
         writer.WriteNumber("src_port"u8, d.MinerPort);
         writer.WriteString("dest_ip"u8, d.PoolAddress.ToString());
@@ -135,24 +152,17 @@ public static class EveJson
         writer.WriteEndObject();
     }
 
-    /// <summary>The event as one line of text, without the newline.</summary>
-    public static string ToJson(MiningDetection detection, string? pcapFilename = null)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            WriteAlert(writer, detection, pcapFilename);
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+    /// <summary>The alert as one line of text, without the newline.</summary>
+    public static string ToJson(MiningDetection detection, string? pcapFilename = null) =>
+        ToJson(detection, EveEventType.Alert, pcapFilename);
 
-    /// <summary>The evidence event (<see cref="WriteEvidence"/>) as one line of text, without the newline.</summary>
-    public static string EvidenceToJson(MiningDetection detection)
+    /// <summary>The event as one line of text, without the newline.</summary>
+    public static string ToJson(MiningDetection detection, EveEventType type, string? pcapFilename = null)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            WriteEvidence(writer, detection);
+            Write(writer, detection, type, pcapFilename);
         }
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }

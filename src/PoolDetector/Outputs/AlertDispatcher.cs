@@ -10,8 +10,10 @@ namespace PoolDetector.Outputs;
 /// The daemon's detection sink, on the engine thread. A flow is alerted once, on its first
 /// report (<see cref="MiningDetection.ReportedBefore"/> false): EVE file, stdout when asked,
 /// metrics, log, and the outputs switched on (syslog, webhook), each of which only queues it.
-/// Its flow-end report only brings final counts to the aggregation. With evidence on, the alert
-/// names its capture and <see cref="OnEvidence"/> follows once the file is complete.
+/// Its flow-end report brings the final counts to the aggregation and, as a <c>flow_end</c>
+/// event, to the EVE file and stdout (the report's bytes and shares are the flow's, not the
+/// verdict's). With evidence on, the alert names its capture and <see cref="OnEvidence"/>
+/// follows once the file is complete.
 /// </summary>
 internal sealed partial class AlertDispatcher : IDetectionSink
 {
@@ -40,6 +42,8 @@ internal sealed partial class AlertDispatcher : IDetectionSink
         if (detection.ReportedBefore)
         {
             _aggregator.OnFlowEnd(detection);
+            _eve.Write(detection, EveEventType.FlowEnd);
+            _stdout?.Write(detection, EveEventType.FlowEnd);
             return;
         }
         Alerts++;
@@ -75,8 +79,8 @@ internal sealed partial class AlertDispatcher : IDetectionSink
     /// </summary>
     public void OnEvidence(MiningDetection detection)
     {
-        _eve.WriteEvidence(detection);
-        _stdout?.WriteEvidence(detection);
+        _eve.Write(detection, EveEventType.Evidence);
+        _stdout?.Write(detection, EveEventType.Evidence);
     }
 
     private static partial class Log

@@ -59,12 +59,8 @@ internal sealed partial class EveFileSink : IDisposable
         TryOpen();
     }
 
-    public void Write(MiningDetection detection) => Write(detection, evidence: false);
-
-    /// <summary>The evidence event of an alerted flow whose capture is complete (<see cref="EveJson.WriteEvidence"/>).</summary>
-    public void WriteEvidence(MiningDetection detection) => Write(detection, evidence: true);
-
-    private void Write(MiningDetection detection, bool evidence)
+    /// <summary>Writes one event line: an alert, or one of its follow-ups (<see cref="EveEventType"/>).</summary>
+    public void Write(MiningDetection detection, EveEventType type = EveEventType.Alert)
     {
         ReopenIfRequested();
         if (_stream is null && !TryOpen())
@@ -81,14 +77,7 @@ internal sealed partial class EveFileSink : IDisposable
         {
             _writer.Reset(_buffer);
         }
-        if (evidence)
-        {
-            EveJson.WriteEvidence(_writer, detection);
-        }
-        else
-        {
-            EveJson.WriteAlert(_writer, detection);
-        }
+        EveJson.Write(_writer, detection, type);
         _writer.Flush();
         _buffer.Write("\n"u8);
         try

@@ -32,10 +32,7 @@ internal sealed class EveStdoutSink : IAsyncDisposable
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Engine thread: queues one event line; never waits.</summary>
-    public void Write(MiningDetection detection) => Enqueue(EveJson.ToJson(detection));
-
-    /// <summary>Engine thread: queues the evidence event of a completed capture; never waits.</summary>
-    public void WriteEvidence(MiningDetection detection) => Enqueue(EveJson.EvidenceToJson(detection));
+    public void Write(MiningDetection detection, EveEventType type = EveEventType.Alert) => Enqueue(EveJson.ToJson(detection, type));
 
     private void Enqueue(string json)
     {

@@ -227,7 +227,9 @@ internal static class EventReader
             return "no event_type";
         }
         // Suricata's own alerts in a shared eve.json have no mining block: not ours to report.
-        if (eventType.GetString() != "alert" || !root.TryGetProperty("mining", out var mining) || mining.ValueKind != JsonValueKind.Object)
+        // An alert, and the daemon's follow-ups to it: evidence (the capture's hash) and flow_end
+        // (the final counts). They are merged per flow.
+        if (eventType.GetString() is not ("alert" or "evidence" or "flow_end") || !root.TryGetProperty("mining", out var mining) || mining.ValueKind != JsonValueKind.Object)
         {
             return null;
         }

@@ -22,9 +22,12 @@ internal sealed class MiningReportBuilder
     public InputSummary Inputs { get; } = new();
 
     /// <summary>
-    /// One event. The daemon can report a flow twice, live and at its end, and the event does not
-    /// say which it is: the report keeps the one that saw the flow longest (its last packet is
-    /// latest; on a tie the one read last), which is the final one when both are there.
+    /// One event. The daemon writes up to three per alerted flow: the alert at the verdict, its
+    /// <c>evidence</c> event once the capture is complete (with its hash), <c>flow_end</c> at the
+    /// flow's end (with the final counts, without the capture); rotated copies may hold one twice.
+    /// The report keeps the one that saw the flow longest (its last packet is latest; on a tie the
+    /// one read last), which is the final one when it is there, with the capture and hash any of
+    /// them named.
     /// </summary>
     public void Add(ReportEvent e)
     {
@@ -32,10 +35,12 @@ internal sealed class MiningReportBuilder
         if (_flows.TryGetValue(key, out var earlier))
         {
             Inputs.DuplicatesMerged++;
-            if (e.LastSeen >= earlier.LastSeen)
+            var (kept, other) = e.LastSeen >= earlier.LastSeen ? (e, earlier) : (earlier, e);
+            _flows[key] = kept with
             {
-                _flows[key] = e;
-            }
+                EvidencePcap = kept.EvidencePcap ?? other.EvidencePcap,
+                EvidenceSha256 = kept.EvidenceSha256 ?? other.EvidenceSha256,
+            };
             return;
         }
         _flows.Add(key, e);

@@ -13,7 +13,7 @@ public class EveEvidenceEventTests
         var completed = alerted with { EvidenceSha256 = new string('a', 64) };
 
         var alert = EveJson.ToJson(alerted);
-        var evidence = EveJson.EvidenceToJson(completed);
+        var evidence = EveJson.ToJson(completed, EveEventType.Evidence);
 
         // The live alert names the file before it is complete: its hash is null there.
         Assert.EndsWith(",\"pcap\":\"/var/lib/pooldetector/evidence/2021-09-14/080001-e7905d2bf9d968e3-10.1.2.3.51234-94.23.199.191.3333.pcap\",\"pcap_sha256\":null}}", alert, StringComparison.Ordinal);

@@ -65,8 +65,7 @@ public class SteadyStateAllocationTests(ITestOutputHelper output)
         // of every dialect: an allocation per packet shows in all of them.
         const int slices = 4;
         var packets = frames.Count - warmUp;
-        var slice = 0;
-        var allocated = Allocations.LeastOver(slices, () => PlayUpTo(warmUp + (++slice * packets / slices)));
+        var allocated = Allocations.LeastOverSlices(slices, packets, end => PlayUpTo(warmUp + end));
         var messages = engine.InspectionCounters.JsonMessages - messagesBefore;
 
         output.WriteLine($"{packets} packets, {messages} JSON messages measured in {slices} slices: {allocated} bytes allocated in the least");

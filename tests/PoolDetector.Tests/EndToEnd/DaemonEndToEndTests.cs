@@ -119,8 +119,19 @@ public sealed class DaemonEndToEndTests
             Assert.All(byLabels, s => Assert.Equal("127.0.0.1:" + metricsPort.ToString(CultureInfo.InvariantCulture), s.Labels["instance"]));
             Assert.Equal(1, Assert.Single(prometheus.Query("up{job=\"pooldetector\"}")).Value);
 
-            // Raised once per flow: the FIN that closed it added no second alert.
+            // Raised once per flow: the FIN that closed it added no second alert, but a flow_end
+            // event with the flow's final counts (both shares), joined to the alert by flow_id.
             Assert.Single(daemon.Alerts(), a => a.GetProperty("src_port").GetInt32() == peers.ClientPort);
+            List<JsonElement> ends = [];
+            Wait.Until(() => (ends = [.. daemon.Events().Where(e => e.GetProperty("event_type").GetString() == "flow_end")]).Count > 0, AlertTimeout);
+            var end = Assert.Single(ends);
+            foreach (var field in new[] { "flow_id", "community_id", "timestamp", "src_port", "dest_port" })
+            {
+                Assert.Equal(alert.GetProperty(field).ToString(), end.GetProperty(field).ToString());
+            }
+            var final = end.GetProperty("mining");
+            Assert.Equal((2, 2), (final.GetProperty("shares_submitted").GetInt32(), final.GetProperty("shares_accepted").GetInt32()));
+            Assert.True(final.GetProperty("flow").GetProperty("pkts_toserver").GetInt64() > mining.GetProperty("flow").GetProperty("pkts_toserver").GetInt64());
 
             Assert.Equal(0, daemon.Stop(TimeSpan.FromSeconds(20)));
             _output.WriteLine($"total {clock.ElapsedMilliseconds} ms");

@@ -26,7 +26,7 @@ public sealed class ReportBadInputTests : IDisposable
             good[2].Replace("\"src_ip\":\"10.20.5.7\"", "\"src_ip\":\"not-an-address\"", StringComparison.Ordinal), // 4
             good[5].Replace("\"confidence\":\"medium\"", "\"confidence\":\"certain\"", StringComparison.Ordinal),    // 5
             good[6].Replace("\"timestamp\":\"2025", "\"timestamp\":\"yesterday 2025", StringComparison.Ordinal), // 6
-            good[^1],                                                   // 7
+            good[^2],                                                   // 7 (the last alert; the evidence event after it repeats line 1)
             "garbage \u0001\u0002 not json",                             // 8
             new string('x', EventReader.MaxLineBytes + 10),             // 9: over the line limit
         };

@@ -98,15 +98,15 @@ public sealed class ReportGoldenTests(ProjectCaptureEvents captures, ITestOutput
         ReportTestFiles.AssertGolden("campus.md", md.Stdout, null, output);
 
         // What the hand-written events were written to show, checked beside the golden text:
-        // 10 alerts, one flow reported twice (live, then final with 39/40 shares), so 9 flows;
+        // 9 alerts, one followed by its evidence event (the hash) and its flow_end (39/40 shares), so 9 flows;
         // 7 hosts, of which the low-confidence pool contact and the node are not mining hosts.
         Assert.Equal("9", Total(md.Stdout, "flows"));
         Assert.Equal("7", Total(md.Stdout, "hosts"));
         Assert.Equal("5", Total(md.Stdout, "mining hosts (mining, or pool contact of medium confidence or more)"));
         Assert.Equal("5", Total(md.Stdout, "departments"));
-        Assert.Contains("1 event(s) reporting a flow already reported were merged", md.Stdout, StringComparison.Ordinal);
+        Assert.Contains("2 event(s) reporting a flow already reported were merged", md.Stdout, StringComparison.Ordinal);
         Assert.Equal(["2025-03-03 2", "2025-03-04 3", "2025-03-05 2", "2025-03-06 0", "2025-03-07 1"], Trend(md.Stdout));
-        // The flow reported twice counts with its final numbers: 87/90 = 39/40 (flow 101) + 48/50 (flow 5).
+        // The flow reported twice counts with its final numbers and the alert's evidence file: 87/90 = 39/40 (flow 101) + 48/50 (flow 5).
         Assert.Contains("| 463,000 | 87/90 |", md.Stdout, StringComparison.Ordinal);
     }
 

@@ -11,7 +11,7 @@ internal static class ReportTestFiles
 
     public static string Folder => Path.Combine(RepositoryPaths.Root, "tests", "PoolDetector.Tests", "Reporting");
 
-    /// <summary>Hand-written events: five departments, seven hosts, five days, a live alert and its final event, hostile text.</summary>
+    /// <summary>Hand-written events: five departments, seven hosts, five days, an alert and its flow_end, hostile text.</summary>
     public static string CampusEvents => Path.Combine(Folder, "Data", "campus-events.jsonl");
 
     public static string CampusInventory => Path.Combine(Folder, "Data", "campus-inventory.csv");
