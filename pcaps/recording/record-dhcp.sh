@@ -58,16 +58,8 @@ fi
 cd "$HERE"
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
 
-wait_for_line() { # FILE PATTERN SECONDS
-    local i
-    for ((i = 0; i < $3 * 10; i++)); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "record-dhcp.sh: timed out waiting for '$2' in $1" >&2
-    cat "$1" >&2 || true
-    exit 1
-}
+# shellcheck source=wait-for-line.sh
+. "$HERE/wait-for-line.sh"
 
 for ns in "$SRV" "$CLI"; do
     if ip netns list | grep -qw "$ns"; then

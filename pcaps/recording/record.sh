@@ -114,16 +114,8 @@ require_free_addr_port() { # ADDR PORT: nothing listening on ADDR:PORT or the wi
     done
 }
 
-wait_for_line() { # FILE PATTERN SECONDS
-    local i
-    for ((i = 0; i < $3 * 10; i++)); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "record.sh: timed out waiting for '$2' in $1" >&2
-    cat "$1" >&2 || true
-    exit 1
-}
+# shellcheck source=wait-for-line.sh
+. "$HERE/wait-for-line.sh"
 
 TCPDUMP_PID=
 capture_start() { # FILE IFACE FILTER [tcpdump args...]

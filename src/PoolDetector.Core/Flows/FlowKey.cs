@@ -7,7 +7,7 @@ namespace PoolDetector.Core.Flows;
 /// a conversation produce the same key. A value type with its own equality so dictionary
 /// lookups neither box nor allocate.
 /// </summary>
-internal readonly struct FlowKey : IEquatable<FlowKey>
+public readonly struct FlowKey : IEquatable<FlowKey>
 {
     private readonly IpAddress _lowAddress;
     private readonly IpAddress _highAddress;
@@ -43,7 +43,7 @@ internal readonly struct FlowKey : IEquatable<FlowKey>
             packet.Transport, packet.OuterVlan, packet.InnerVlan);
 
     /// <summary>Rebuilt from the flow rather than stored on it: saves a key's worth of memory per flow.</summary>
-    public static FlowKey Of(Flow flow) =>
+    internal static FlowKey Of(Flow flow) =>
         Create(flow.ClientAddress, flow.ClientPort, flow.ServerAddress, flow.ServerPort,
             flow.Transport, flow.OuterVlan, flow.InnerVlan);
 

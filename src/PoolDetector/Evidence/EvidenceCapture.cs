@@ -1,6 +1,7 @@
 using PoolDetector.Capture;
 using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
+using PoolDetector.Core.Flows;
 
 namespace PoolDetector.Evidence;
 
@@ -11,7 +12,7 @@ namespace PoolDetector.Evidence;
 /// </summary>
 internal sealed class EvidenceCapture
 {
-    public EvidenceCapture(MiningDetection detection, EvidenceFlowKey key, string relativePath, string fullPath)
+    public EvidenceCapture(MiningDetection detection, FlowKey key, string relativePath, string fullPath)
     {
         Detection = detection;
         Key = key;
@@ -22,7 +23,7 @@ internal sealed class EvidenceCapture
     /// <summary>The detection as alerted, <see cref="MiningDetection.EvidencePcap"/> set.</summary>
     public MiningDetection Detection { get; }
 
-    public EvidenceFlowKey Key { get; }
+    public FlowKey Key { get; }
 
     /// <summary>Below the evidence directory (the name <see cref="EvidenceFileNames"/> chose).</summary>
     public string RelativePath { get; }

@@ -5,6 +5,7 @@ using PoolDetector.Capture;
 using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
 using PoolDetector.Hosting;
+using PoolDetector.Core.Flows;
 
 namespace PoolDetector.Evidence;
 
@@ -46,7 +47,7 @@ internal sealed partial class EvidenceRecorder : IDetectionSink, IFrameSink
     private readonly TimeProvider _time;
     private readonly ISensorMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly Dictionary<EvidenceFlowKey, EvidenceCapture> _following = [];
+    private readonly Dictionary<FlowKey, EvidenceCapture> _following = [];
     private readonly List<EvidenceCapture> _due = [];
     /// <summary>Names chosen and not yet finished: two captures must not pick the same one.</summary>
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);

@@ -1,6 +1,7 @@
 using PoolDetector.Capture;
 using PoolDetector.Core.Decoding;
 using PoolDetector.Core.Detection;
+using PoolDetector.Core.Flows;
 
 namespace PoolDetector.Evidence;
 
@@ -20,7 +21,7 @@ internal sealed class FileEvidenceWriter : IFrameSink
     private readonly long _maxBytes;
     private readonly PcapFileWriterFactory _files;
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
-    private readonly Dictionary<EvidenceFlowKey, List<Target>> _targets = [];
+    private readonly Dictionary<FlowKey, List<Target>> _targets = [];
 
     /// <param name="directory">The evidence directory as given: events name files below it the same way (relative stays relative).</param>
     public FileEvidenceWriter(string directory, int maxPackets, long maxBytes, PcapFileWriterFactory files)

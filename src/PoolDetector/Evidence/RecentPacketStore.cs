@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using PoolDetector.Capture;
 using PoolDetector.Core.Decoding;
+using PoolDetector.Core.Flows;
 
 namespace PoolDetector.Evidence;
 
@@ -114,7 +115,7 @@ internal sealed class RecentPacketStore
     /// <paramref name="fromMicros"/> (the flow's first packet: earlier frames with the same tuple belong
     /// to an earlier connection), oldest first. Returns how many. Engine thread only.
     /// </summary>
-    public int Scan(EvidenceFlowKey key, long fromMicros, IFrameSink sink)
+    public int Scan(FlowKey key, long fromMicros, IFrameSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
         var capacity = _buffer.Length;

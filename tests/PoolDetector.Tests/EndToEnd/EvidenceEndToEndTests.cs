@@ -8,6 +8,7 @@ using PoolDetector.Testing;
 using PoolDetector.Tests.Corpus;
 using PoolDetector.Tests.Support;
 using Xunit.Abstractions;
+using PoolDetector.Core.Flows;
 
 namespace PoolDetector.Tests.EndToEnd;
 
@@ -76,7 +77,7 @@ public sealed class EvidenceEndToEndTests(ITestOutputHelper output)
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(pcap))), sha);
 
             // Exactly the flow's replayed frames, in order, both directions, as they went over the wire.
-            var key = EvidenceFlowKey.Create(IpAddress.Parse(alert.GetProperty("src_ip").GetString()!), (ushort)alert.GetProperty("src_port").GetInt32(),
+            var key = FlowKey.Create(IpAddress.Parse(alert.GetProperty("src_ip").GetString()!), (ushort)alert.GetProperty("src_port").GetInt32(),
                 IpAddress.Parse(alert.GetProperty("dest_ip").GetString()!), (ushort)alert.GetProperty("dest_port").GetInt32(), TransportProtocol.Tcp, 0, 0);
             var expected = replayed.Where(f => EvidenceFlowKey.TryOf(f.Link, f.Frame, out var k) && k == key).Select(f => f.Frame).ToList();
             var written = CaptureRunner.ReadFrames(pcap);

@@ -8,6 +8,7 @@ using PoolDetector.Evidence;
 using PoolDetector.Hosting;
 using PoolDetector.Testing;
 using PoolDetector.Tests.Corpus;
+using PoolDetector.Core.Flows;
 
 namespace PoolDetector.Tests.Evidence;
 

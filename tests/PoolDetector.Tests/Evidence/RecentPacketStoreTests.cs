@@ -1,14 +1,15 @@
 using PoolDetector.Capture;
 using PoolDetector.Core.Decoding;
 using PoolDetector.Evidence;
+using PoolDetector.Core.Flows;
 
 namespace PoolDetector.Tests.Evidence;
 
 /// <summary>The recent-packet store: what a detection finds of its flow's past, across the ring's wrap, its byte bound and its age bound.</summary>
 public sealed class RecentPacketStoreTests
 {
-    private static readonly EvidenceFlowKey FlowA = EvidenceFlowKey.Create(EvidenceFrames.Client, 40000, EvidenceFrames.Server, 3333, TransportProtocol.Tcp, 0, 0);
-    private static readonly EvidenceFlowKey FlowB = EvidenceFlowKey.Create(EvidenceFrames.Client, 40001, EvidenceFrames.Server, 3333, TransportProtocol.Tcp, 0, 0);
+    private static readonly FlowKey FlowA = FlowKey.Create(EvidenceFrames.Client, 40000, EvidenceFrames.Server, 3333, TransportProtocol.Tcp, 0, 0);
+    private static readonly FlowKey FlowB = FlowKey.Create(EvidenceFrames.Client, 40001, EvidenceFrames.Server, 3333, TransportProtocol.Tcp, 0, 0);
 
     private sealed class Collector : IFrameSink
     {
