@@ -1,6 +1,7 @@
 using PoolDetector.Core.Detection;
 using PoolDetector.Core.Rules;
 using PoolDetector.Testing;
+using PoolDetector.Tests.Support;
 using Xunit.Abstractions;
 
 namespace PoolDetector.Tests.Corpus;
@@ -11,9 +12,6 @@ namespace PoolDetector.Tests.Corpus;
 /// </summary>
 public class ProjectCaptureTests(ITestOutputHelper output)
 {
-    /// <summary>Set to 1 to rewrite pcaps/expected/*.jsonl on purpose after a deliberate change.</summary>
-    private const string UpdateGoldenVariable = "POOLDETECTOR_UPDATE_GOLDEN";
-
     public static TheoryData<string> Captures()
     {
         var data = new TheoryData<string>();
@@ -101,15 +99,7 @@ public class ProjectCaptureTests(ITestOutputHelper output)
         var actual = result.Stdout.Replace(RepositoryPaths.Pcaps + Path.DirectorySeparatorChar, "pcaps/", StringComparison.Ordinal);
         var golden = Path.Combine(RepositoryPaths.Pcaps, "expected", Path.ChangeExtension(capture, ".jsonl"));
 
-        if (Environment.GetEnvironmentVariable(UpdateGoldenVariable) == "1")
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(golden)!);
-            File.WriteAllText(golden, actual);
-            output.WriteLine($"rewrote {golden}");
-        }
-
-        Assert.True(File.Exists(golden), $"no golden file {golden}: run the tests once with {UpdateGoldenVariable}=1 and review the diff");
-        Assert.Equal(File.ReadAllText(golden), actual);
+        Golden.AssertMatches(golden, actual, output);
         // Exit 1 for mining or pool contact; node traffic alone is not mining.
         var miningActivity = actual.Contains("\"category\":\"mining\"", StringComparison.Ordinal)
             || actual.Contains("\"category\":\"pool-contact\"", StringComparison.Ordinal);

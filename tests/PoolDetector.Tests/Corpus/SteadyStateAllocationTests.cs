@@ -1,5 +1,4 @@
 using PoolDetector.Core;
-using PoolDetector.Tests.CaptureGeneration;
 using PoolDetector.Testing;
 using Xunit.Abstractions;
 
@@ -20,34 +19,8 @@ public class SteadyStateAllocationTests(ITestOutputHelper output)
     [Fact]
     public void Long_mining_sessions_allocate_nothing_per_packet()
     {
-        var capture = new CaptureBuilder(LinkFraming.Ethernet(), new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero));
-        var stratum = capture.Tcp("192.0.2.10", 40001, "203.0.113.5", 3333, 1000, 2000).Handshake()
-            .Client("{\"id\":1,\"method\":\"mining.subscribe\",\"params\":[\"cgminer/4.10.0\"]}\n")
-            .Server("{\"id\":1,\"result\":[[[\"mining.set_difficulty\",\"1\"],[\"mining.notify\",\"1\"]],\"08000002\",4],\"error\":null}\n")
-            .Client("{\"id\":2,\"method\":\"mining.authorize\",\"params\":[\"wallet.rig1\",\"x\"]}\n");
-        var xmrig = capture.Tcp("192.0.2.11", 40002, "203.0.113.6", 10128, 3000, 4000).Handshake()
-            .Client("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A\",\"pass\":\"x\",\"agent\":\"XMRig/6.21.0 (Linux x86_64) libuv/1.44.2 gcc/12.2.0\",\"algo\":[\"rx/0\"],\"rigid\":\"\"}}\n");
-        var binary = capture.Tcp("192.0.2.12", 40003, "203.0.113.7", 443, 5000, 6000).Handshake();
-        var warmUp = 0;
-        for (var i = 0; i < 2000; i++)
-        {
-            // Half the session warms up: pools filled, code paths tiered up by the JIT.
-            if (i == 1000)
-            {
-                warmUp = capture.PacketCount;
-            }
-            var job = $"{i:x8}";
-            stratum.Server($"{{\"id\":null,\"method\":\"mining.notify\",\"params\":[\"{job}\",\"4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000\",\"01000000010000\",\"072f736c7573682f\",[],\"00000002\",\"1c2ac4af\",\"504e86b9\",false]}}\n");
-            // One submit split across two segments, one reply.
-            stratum.Client(TcpSession.Split($"{{\"params\":[\"wallet.rig1\",\"{job}\",\"00000001\",\"504e86ed\",\"b2957c02\"],\"id\":{i + 10},\"method\":\"mining.submit\"}}\n", 2));
-            stratum.Server($"{{\"id\":{i + 10},\"result\":true,\"error\":null}}\n");
-            xmrig.Server($"{{\"jsonrpc\":\"2.0\",\"method\":\"job\",\"params\":{{\"blob\":\"0707c5e0dfdc057c60c5dbdb26b716a880df1188dc87aac5d21a6a8230adcf679c2058fd7b807e0000000099330aefd29c503d834876f4d322f20473210298ff97414fec94dc5ec919da8507\",\"job_id\":\"{job}\",\"target\":\"711b0d00\",\"algo\":\"rx/0\"}}}}\n");
-            xmrig.Client($"{{\"id\":{i + 2},\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":{{\"id\":\"0ea1\",\"job_id\":\"{job}\",\"nonce\":\"a4010000\",\"result\":\"3b0f7bd2c4a27cf1e2ea3dfa8a4e1ab8f1c0a7c7c3a7ad6e9f7e31d7f8f40000\"}}}}\n");
-            xmrig.Server($"{{\"id\":{i + 2},\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{{\"status\":\"OK\"}}}}\n");
-            binary.Client("\u0017\u0003\u0003\u0000\u0020 application data record payload");
-        }
-        using var directory = new Cli.TempDirectory();
-        var frames = CaptureRunner.ReadFrames(directory.File("steady.pcap", capture.ToPcap()));
+        // Half the session warms up: pools filled, code paths tiered up by the JIT.
+        var (frames, warmUp) = SteadyStateCapture.Build(rounds: 2000, warmUpRound: 1000);
 
         var engine = new Engine(CaptureRunner.Rules, new EngineOptions(), new CaptureRunner.CollectingSink());
         var next = 0;
