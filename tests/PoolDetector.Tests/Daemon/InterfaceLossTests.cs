@@ -134,6 +134,10 @@ public sealed partial class InterfaceLossTests(ITestOutputHelper output)
         peer.Ip("addr", "add", $"10.200.{subnet}.1/30", "dev", prefix + "0");
         peer.Ip("link", "set", prefix + "0", "up");
         sensor.Ip("link", "set", prefix + "1", "up");
+        // The kernel reports the carrier (operstate UP) a moment after both ends are up, later on
+        // a loaded machine: a daemon started before would rightly count the interface as down.
+        Assert.True(DaemonProcess.WaitUntil(() => sensor.Ip("-o", "link", "show", prefix + "1").Contains("state UP", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+            $"{prefix}1 not up: {sensor.Ip("-o", "link", "show", prefix + "1")}");
     }
 
     /// <summary>The exchange over a new connection from the peer namespace to <paramref name="poolAddress"/>; returns the client's port.</summary>
@@ -232,8 +236,8 @@ internal sealed class NetworkNamespace : IDisposable
         }
     }
 
-    /// <summary><c>ip -n NAME args</c>; fails the test with ip's message unless it exits 0.</summary>
-    public void Ip(params string[] args) => RunIp(["-n", Name, .. args]);
+    /// <summary><c>ip -n NAME args</c>, its output; fails the test with ip's message unless it exits 0.</summary>
+    public string Ip(params string[] args) => RunIp(["-n", Name, .. args]);
 
     public T Run<T>(Func<T> action)
     {
@@ -270,7 +274,7 @@ internal sealed class NetworkNamespace : IDisposable
         ip.WaitForExit(10_000);
     }
 
-    private static void RunIp(params string[] args)
+    private static string RunIp(params string[] args)
     {
         var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
@@ -278,9 +282,11 @@ internal sealed class NetworkNamespace : IDisposable
             start.ArgumentList.Add(arg);
         }
         using var ip = Process.Start(start)!;
+        var stdout = ip.StandardOutput.ReadToEndAsync();
         var stderr = ip.StandardError.ReadToEndAsync();
         Assert.True(ip.WaitForExit(10_000), "ip " + string.Join(' ', args) + ": timed out");
         Assert.True(ip.ExitCode == 0, $"ip {string.Join(' ', args)}: exit {ip.ExitCode.ToString(CultureInfo.InvariantCulture)}: {stderr.Result}");
+        return stdout.Result;
     }
 
     // DllImport, not LibraryImport: the latter needs unsafe code enabled in the test project.
