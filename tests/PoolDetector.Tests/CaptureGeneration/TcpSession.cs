@@ -165,7 +165,7 @@ internal sealed class TcpSession
             BinaryPrimitives.WriteUInt16BigEndian(tcp.AsSpan(22), _ipv6 ? (ushort)1440 : (ushort)1460);
         }
         payload.CopyTo(tcp, 20 + optionsLength);
-        BinaryPrimitives.WriteUInt16BigEndian(tcp.AsSpan(16), TcpChecksum(source.Address, destination.Address, tcp));
+        BinaryPrimitives.WriteUInt16BigEndian(tcp.AsSpan(16), InternetChecksum.Transport(Bytes(source.Address), Bytes(destination.Address), (byte)ProtocolType.Tcp, tcp));
 
         var ipId = fromClient ? _clientIpId++ : _serverIpId++;
         var packet = _ipv6 ? Ipv6(source.Address, destination.Address, tcp) : Ipv4(source.Address, destination.Address, tcp, ipId);
@@ -197,7 +197,7 @@ internal sealed class TcpSession
         packet[9] = (byte)ProtocolType.Tcp;
         source.TryWriteBytes(packet.AsSpan(12, 4), out _);
         destination.TryWriteBytes(packet.AsSpan(16, 4), out _);
-        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(10), Finish(Sum(packet.AsSpan(0, 20), 0)));
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(10), InternetChecksum.Ipv4Header(packet.AsSpan(0, 20)));
         tcp.CopyTo(packet, 20);
         return packet;
     }
@@ -215,38 +215,5 @@ internal sealed class TcpSession
         return packet;
     }
 
-    private static ushort TcpChecksum(IPAddress source, IPAddress destination, byte[] tcp)
-    {
-        // Pseudo-header (RFC 793 for IPv4, RFC 8200 section 8.1 for IPv6) + segment.
-        Span<byte> address = stackalloc byte[16];
-        source.TryWriteBytes(address, out var length);
-        var sum = Sum(address[..length], 0);
-        destination.TryWriteBytes(address, out length);
-        sum = Sum(address[..length], sum);
-        sum += (uint)ProtocolType.Tcp + (uint)tcp.Length;
-        return Finish(Sum(tcp, sum));
-    }
-
-    private static uint Sum(ReadOnlySpan<byte> data, uint sum)
-    {
-        var i = 0;
-        for (; i + 1 < data.Length; i += 2)
-        {
-            sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
-        }
-        if (i < data.Length)
-        {
-            sum += (uint)data[i] << 8;
-        }
-        return sum;
-    }
-
-    private static ushort Finish(uint sum)
-    {
-        while (sum > 0xffff)
-        {
-            sum = (sum & 0xffff) + (sum >> 16);
-        }
-        return (ushort)~sum;
-    }
+    private static byte[] Bytes(IPAddress address) => address.GetAddressBytes();
 }

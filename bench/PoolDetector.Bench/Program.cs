@@ -1,0 +1,3 @@
+using PoolDetector.Bench;
+
+return BenchCli.Run(args);
