@@ -28,4 +28,7 @@ internal sealed record AnalyzeOptions(IReadOnlyList<string> Inputs, OutputFormat
 
     /// <summary>--wallet-key, else the environment's POOLDETECTOR_WALLET_KEY, or null.</summary>
     public string? WalletKey { get; init; }
+
+    /// <summary>--stats: a line of what the run cost (packets, time, allocations, collections) on stderr at the end.</summary>
+    public bool Stats { get; init; }
 }

@@ -18,6 +18,18 @@ internal static class AnalyzeRunner
 {
     public static int Run(AnalyzeOptions options, CliConsole console)
     {
+        var totals = new AnalysisTotals();
+        var exit = Analyze(options, console, totals);
+        // A usage error analysed nothing: its messages are the whole story.
+        if (options.Stats && exit != ExitCodes.Usage)
+        {
+            console.Error.WriteLine(AnalyzeStats.Describe(totals));
+        }
+        return exit;
+    }
+
+    private static int Analyze(AnalyzeOptions options, CliConsole console, AnalysisTotals totals)
+    {
         var rulesDirectory = ResolveRulesDirectory(options.RulesDirectory, console);
         var files = InputFiles.Resolve(options.Inputs, console, options.Quiet);
         var learnedOutOk = options.LearnedOut is null || CheckLearnedOut(options.LearnedOut, console);
@@ -34,7 +46,6 @@ internal static class AnalyzeRunner
         }
 
         var output = CreateOutput(options.Format, console);
-        var totals = new AnalysisTotals();
         var progress = new ProgressLine(console.Error, console.ErrorIsTerminal && !options.Quiet, TotalSize(files));
         RuleSet? rules = null;
         long bytesBefore = 0;

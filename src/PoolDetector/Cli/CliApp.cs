@@ -147,6 +147,11 @@ internal static class CliApp
             HelpName = "KEY",
         };
 
+        var stats = new Option<bool>("--stats")
+        {
+            Description = "At the end, one line on stderr with what the run cost: packets, flows, wall and CPU seconds, bytes allocated (in all and per packet), garbage collections per generation; the whole process's figures.",
+        };
+
         var command = new Command("analyze",
             """
             Analyse capture files for cryptocurrency mining; each file is analysed on its own (flow ids restart per file).
@@ -171,6 +176,7 @@ internal static class CliApp
             inventory,
             wallets,
             walletKey,
+            stats,
         };
         command.SetAction(parse =>
         {
@@ -188,6 +194,7 @@ internal static class CliApp
                 Inventory = parse.GetValue(inventory),
                 Wallets = parse.GetValue(wallets) ?? "none",
                 WalletKey = parse.GetValue(walletKey) ?? Environment.GetEnvironmentVariable(WalletKeyVariable),
+                Stats = parse.GetValue(stats),
             };
             return AnalyzeRunner.Run(options, console);
         });
