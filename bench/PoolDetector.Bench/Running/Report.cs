@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PoolDetector.Bench.Running;
+
+/// <summary>The results as a Markdown table for people (README's "Performance" takes it as it is) and as JSON for tools.</summary>
+internal static class Report
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static void WriteJson(BenchmarkResults results, string path) =>
+        File.WriteAllText(path, JsonSerializer.Serialize(results, Json) + "\n");
+
+    public static void WriteTable(BenchmarkResults results, TextWriter output)
+    {
+        var capture = results.Capture;
+        var machine = results.Machine;
+        output.WriteLine();
+        output.WriteLine(
+            $"{capture.Path}: {capture.Packets:N0} packets, {capture.Bytes / 1e6:N0} MB, {capture.MiningFlows} mining flows; " +
+            $"median of {results.Repeat} run(s) each, tools interleaved");
+        output.WriteLine(
+            $"machine: {machine.Cores} cores, {machine.CpuModel}, {machine.MemoryGiB:F1} GiB, Linux {machine.Kernel}, {machine.DotnetRuntime}; " +
+            $"tcpdump {machine.TcpdumpVersion} (libpcap {machine.LibpcapVersion}), nDPI {machine.NdpiVersion}");
+        output.WriteLine();
+        output.WriteLine("| tool | command | packets/s | wall s (min-max) | CPU s (user+sys) | max RSS MiB | allocated B/packet | mining flows found |");
+        output.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var tool in results.Contenders)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {tool.Name} | `{tool.Role}` | {tool.PacketsPerSecond:N0} | {tool.MedianWallSeconds:F2} ({tool.MinWallSeconds:F2}-{tool.MaxWallSeconds:F2}) | " +
+                $"{tool.MedianCpuSeconds:F2} | {tool.MedianMaxRssMiB:F0} | {(tool.AllocatedBytesPerPacket is { } perPacket ? perPacket.ToString("F0", CultureInfo.InvariantCulture) : "-")} | " +
+                $"{DescribeMining(tool)} |"));
+        }
+        if (results.Ratios is { } ratios)
+        {
+            output.WriteLine();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"pooldetector packets/s over nDPI's: {ratios.PoolDetectorOverNdpiPacketsPerSecond:F2} (target >= {Ratios.NdpiTarget:F0}: {(ratios.NdpiTargetMet ? "met" : "not met")})"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"pooldetector wall time over tcpdump's: {ratios.PoolDetectorOverTcpdumpWallTime:F2} (target <= {Ratios.TcpdumpTarget:F0}: {(ratios.TcpdumpTargetMet ? "met" : "not met")})"));
+        }
+        foreach (var tool in results.Contenders)
+        {
+            if (tool.Mining is { Missed.Count: > 0 } mining)
+            {
+                output.WriteLine($"{tool.Name} missed: {string.Join("; ", mining.Missed)}");
+            }
+            if (tool.Mining is { ExtraFlows.Count: > 0 } extra)
+            {
+                output.WriteLine($"{tool.Name} also called mining: {string.Join("; ", extra.ExtraFlows)}");
+            }
+        }
+        var loads = results.Contenders.SelectMany(tool => tool.Runs).Select(run => run.LoadAverageBefore).ToList();
+        var noisy = loads.Max() > machine.Cores * 0.5 ? ": other work was running, figures may be noisy" : "";
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"load average (1 min) before the runs: {loads.Min():F2}-{loads.Max():F2} on {machine.Cores} cores{noisy}"));
+    }
+
+    private static string DescribeMining(ContenderResult tool)
+    {
+        if (tool.Mining is not { } mining)
+        {
+            return "-";
+        }
+        var text = $"{mining.Found}/{mining.Truth}";
+        if (mining.DialectAgrees is { } agrees)
+        {
+            text += $", dialect right {agrees}/{mining.Found}";
+        }
+        text += $", {mining.Extra} other flow(s) called mining";
+        if (mining.OtherCategories.Count > 0 && tool.Name == "pooldetector")
+        {
+            text += "; also " + string.Join(", ", mining.OtherCategories.Select(pair => $"{pair.Value} {pair.Key}"));
+        }
+        if (tool.SummaryMiningFlows is { } summary)
+        {
+            text += $" (summary: {summary} Mining flows)";
+        }
+        return text;
+    }
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The throughput benchmark (issue 7), end to end: installs what is missing, builds the Release
+# executables, generates bench/out/campus.pcap when it is not there yet, runs tcpdump, nDPI and
+# pooldetector on it one after another, prints the table and writes bench/out/results.json.
+#
+#   bench/run.sh [--packets N] [--seed S] [--repeat R]
+#
+# Other sizes and seeds get a capture of their own, bench/out/campus-N-sS.pcap.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packets=1000000
+seed=1
+repeat=3
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --packets) packets="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
+    --repeat) repeat="$2"; shift 2 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+# What the comparison runs besides .NET: GNU time (measures each tool), tcpdump, nDPI.
+need=()
+[ -x /usr/bin/time ] || need+=(time)
+command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+command -v ndpiReader >/dev/null 2>&1 || need+=(libndpi-bin)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "bench/run.sh: installing ${need[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+scripts/install-dependencies.sh
+
+dotnet build src/PoolDetector/PoolDetector.csproj -c Release --nologo -v quiet
+dotnet build bench/PoolDetector.Bench/PoolDetector.Bench.csproj -c Release --nologo -v quiet
+bench="dotnet bench/PoolDetector.Bench/bin/Release/net10.0/pooldetector-bench.dll"
+
+mkdir -p bench/out
+capture=bench/out/campus.pcap
+if [ "$packets" != 1000000 ] || [ "$seed" != 1 ]; then
+  capture="bench/out/campus-$packets-s$seed.pcap"
+fi
+if [ ! -f "$capture" ] || [ ! -f "${capture%.pcap}.truth.csv" ]; then
+  $bench generate --packets "$packets" --seed "$seed" --output "$capture"
+fi
+
+$bench run --capture "$capture" --repeat "$repeat" \
+  --pooldetector src/PoolDetector/bin/Release/net10.0/pooldetector.dll --results bench/out/results.json
