@@ -22,15 +22,7 @@ internal static class TlsMessages
     {
         var buffer = new byte[1024];
         var w = new Writer(buffer);
-        w.U8(22);
-        w.U16(0x0301);
-        var record = w.BeginU16();
-        w.U8(1);
-        var handshake = w.BeginU24();
-        w.U16(0x0303);
-        w.RandomBytes(random, 32);
-        w.U8(32);
-        w.RandomBytes(random, 32); // legacy session id, as middlebox compatibility mode sends
+        var (record, handshake) = w.BeginHello(0x0301, 1, random);
         w.U16(CipherSuites.Length * 2);
         foreach (var suite in CipherSuites)
         {
@@ -108,15 +100,7 @@ internal static class TlsMessages
     {
         var buffer = new byte[200 + encryptedLength];
         var w = new Writer(buffer);
-        w.U8(22);
-        w.U16(0x0303);
-        var record = w.BeginU16();
-        w.U8(2);
-        var handshake = w.BeginU24();
-        w.U16(0x0303);
-        w.RandomBytes(random, 32);
-        w.U8(32);
-        w.RandomBytes(random, 32);
+        var (record, handshake) = w.BeginHello(0x0303, 2, random);
         w.U16(0x1301);
         w.U8(0);
         var extensions = w.BeginU16();
@@ -210,6 +194,25 @@ internal static class TlsMessages
         {
             _buffer.Slice(Position, count).Clear();
             Position += count;
+        }
+
+        /// <summary>
+        /// A handshake record's header and a hello's fixed start: legacy version 1.2, the random,
+        /// a 32-byte legacy session id (as TLS 1.3's middlebox compatibility mode sends, and the
+        /// server echoes). Returns where the record's and the handshake's lengths go.
+        /// </summary>
+        public (int Record, int Handshake) BeginHello(int recordVersion, byte handshakeType, Random random)
+        {
+            U8(22);
+            U16(recordVersion);
+            var record = BeginU16();
+            U8(handshakeType);
+            var handshake = BeginU24();
+            U16(0x0303);
+            RandomBytes(random, 32);
+            U8(32);
+            RandomBytes(random, 32);
+            return (record, handshake);
         }
 
         /// <summary>An extension with these bytes as its data.</summary>
