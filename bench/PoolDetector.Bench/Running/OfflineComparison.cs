@@ -72,7 +72,11 @@ internal static class OfflineComparison
         var tcpdump = results.Find(r => r.Name == "tcpdump");
         var ratios = pooldetector is null || ndpi is null || tcpdump is null
             ? null
-            : new Ratios(pooldetector.PacketsPerSecond / ndpi.PacketsPerSecond, pooldetector.MedianWallSeconds / tcpdump.MedianWallSeconds);
+            : new Ratios(
+                pooldetector.PacketsPerSecond / ndpi.PacketsPerSecond,
+                pooldetector.MedianWallSeconds / tcpdump.MedianWallSeconds,
+                ndpi.MedianCpuSeconds / pooldetector.MedianCpuSeconds,
+                pooldetector.MedianCpuSeconds / tcpdump.MedianCpuSeconds);
         return new BenchmarkResults("offline", DateTimeOffset.UtcNow, machine, description, repeat, results, ratios);
     }
 
