@@ -193,8 +193,8 @@ internal sealed class PrometheusServer : IDisposable
 
     private PromResult Api(string pathAndQuery)
     {
-        using var response = _http.GetAsync(pathAndQuery).GetAwaiter().GetResult();
-        var body = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+        // An error (400 for bad_data, 422 for execution) comes with its JSON like a success.
+        var (_, body) = Fetch(pathAndQuery);
         using var json = JsonDocument.Parse(body);
         var root = json.RootElement;
         var status = root.GetProperty("status").GetString() ?? "";
@@ -226,13 +226,16 @@ internal sealed class PrometheusServer : IDisposable
 
     private string Get(string pathAndQuery)
     {
+        var (status, body) = Fetch(pathAndQuery);
+        return status == System.Net.HttpStatusCode.OK
+            ? body
+            : throw new InvalidOperationException($"prometheus answered {(int)status} to {pathAndQuery}: {body}");
+    }
+
+    private (System.Net.HttpStatusCode Status, string Body) Fetch(string pathAndQuery)
+    {
         using var response = _http.GetAsync(pathAndQuery).GetAwaiter().GetResult();
-        var body = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"prometheus answered {(int)response.StatusCode} to {pathAndQuery}: {body}");
-        }
-        return body;
+        return (response.StatusCode, response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
     }
 
     private static Dictionary<string, string> Strings(JsonElement labels)
