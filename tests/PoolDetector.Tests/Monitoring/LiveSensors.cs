@@ -47,27 +47,8 @@ public sealed class LiveSensors : IDisposable
         }
     }
 
-    private sealed class Stack : IDisposable
+    private sealed record Stack(PrometheusServer Prometheus, DaemonProcess Mining, DaemonProcess Idle, string Dead, DateTimeOffset Started) : IDisposable
     {
-        private Stack(PrometheusServer prometheus, DaemonProcess mining, DaemonProcess idle, string dead, DateTimeOffset started)
-        {
-            Prometheus = prometheus;
-            Mining = mining;
-            Idle = idle;
-            Dead = dead;
-            Started = started;
-        }
-
-        public PrometheusServer Prometheus { get; }
-
-        public DaemonProcess Mining { get; }
-
-        public DaemonProcess Idle { get; }
-
-        public string Dead { get; }
-
-        public DateTimeOffset Started { get; }
-
         public static Stack Start()
         {
             var started = DateTimeOffset.UtcNow;
