@@ -28,8 +28,9 @@ public sealed class DashboardAndAlertsEndToEndTests : IClassFixture<LiveSensors>
     [EndToEndFact("node", "stratum-npm", "prometheus")]
     public void Instance_variable_lists_the_sensors_that_answer()
     {
-        // Grafana's label_values(pooldetector_build_info, instance): the dead target exports nothing.
-        var instances = _live.Prometheus.LabelValues("instance", "pooldetector_build_info");
+        // What Grafana asks for the Sensor list: the dead target exports nothing, so it is not offered.
+        var (match, label) = _dashboard.LabelValuesOf("instance");
+        var instances = _live.Prometheus.LabelValues(label, match);
         Assert.Equal(new[] { _live.Mining, _live.Idle }.Order(), instances.Order());
     }
 

@@ -56,7 +56,8 @@ public sealed class DashboardTests
         var instance = _dashboard.Variable("instance");
         Assert.Equal("query", instance.GetProperty("type").GetString());
         Assert.Equal("${datasource}", instance.GetProperty("datasource").GetProperty("uid").GetString());
-        Assert.Equal("label_values(pooldetector_build_info, instance)", instance.GetProperty("query").GetProperty("query").GetString());
+        Assert.Equal("label_values(pooldetector_build_info, instance)", instance.GetProperty("query").GetString());
+        Assert.Equal(("pooldetector_build_info", "instance"), _dashboard.LabelValuesOf("instance"));
         Assert.Equal("label_values(pooldetector_build_info, instance)", instance.GetProperty("definition").GetString());
         Assert.True(instance.GetProperty("multi").GetBoolean());
         Assert.True(instance.GetProperty("includeAll").GetBoolean());

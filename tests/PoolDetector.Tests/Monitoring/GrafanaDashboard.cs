@@ -71,6 +71,18 @@ internal sealed partial class GrafanaDashboard
         Root.GetProperty("templating").GetProperty("list").EnumerateArray().Single(v => v.GetProperty("name").GetString() == name);
 
     /// <summary>
+    /// What the query variable <paramref name="name"/> asks Prometheus for: its
+    /// <c>label_values(SELECTOR, LABEL)</c>, which Grafana sends to /api/v1/label/LABEL/values?match[]=SELECTOR.
+    /// </summary>
+    public (string Match, string Label) LabelValuesOf(string name)
+    {
+        var query = Variable(name).GetProperty("query").GetString() ?? "";
+        var match = LabelValuesCall().Match(query);
+        Assert.True(match.Success, $"variable {name}: '{query}' is not label_values(selector, label)");
+        return (match.Groups["match"].Value, match.Groups["label"].Value);
+    }
+
+    /// <summary>
     /// The PromQL Grafana sends for <paramref name="expr"/>: <see cref="Macros"/> replaced and
     /// <c>$instance</c> replaced by <paramref name="instanceRegex"/> (a regex as it must appear
     /// inside a PromQL string: <see cref="AllInstances"/>, or <see cref="Selecting"/> one sensor).
@@ -111,6 +123,9 @@ internal sealed partial class GrafanaDashboard
 
     [GeneratedRegex(@"\$(?:\{(?<name>\w+)\}|(?<name>\w+))")]
     private static partial Regex VariableReference();
+
+    [GeneratedRegex(@"^label_values\((?<match>.+),\s*(?<label>\w+)\)$")]
+    private static partial Regex LabelValuesCall();
 
     [GeneratedRegex(@"\{\{\s*(\w+)\s*\}\}")]
     private static partial Regex LegendLabel();

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using PoolDetector.Tests.EndToEnd;
 using PoolDetector.Tests.Support;
 
@@ -27,7 +29,7 @@ public sealed class LiveSensors : IDisposable
     internal string Idle => _stack.Value.Idle.MetricsTarget;
 
     /// <summary>host:port where no sensor answers.</summary>
-    internal string Dead => _stack.Value.Dead;
+    internal string Dead => "127.0.0.1:" + ((IPEndPoint)_stack.Value.Dead.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>When Prometheus started: the start of the range queries.</summary>
     internal DateTimeOffset Started => _stack.Value.Started;
@@ -47,13 +49,17 @@ public sealed class LiveSensors : IDisposable
         }
     }
 
-    private sealed record Stack(PrometheusServer Prometheus, DaemonProcess Mining, DaemonProcess Idle, string Dead, DateTimeOffset Started) : IDisposable
+    /// <param name="Dead">Bound and never listening: connections are refused, and no other program can take the port meanwhile.</param>
+    private sealed record Stack(PrometheusServer Prometheus, DaemonProcess Mining, DaemonProcess Idle, Socket Dead, DateTimeOffset Started) : IDisposable
     {
         public static Stack Start()
         {
             var started = DateTimeOffset.UtcNow;
             var poolPort = Wait.FreeTcpPort();
-            var (miningPort, idlePort, deadPort) = (Wait.FreeTcpPort(), Wait.FreeTcpPort(), Wait.FreeTcpPort());
+            var (miningPort, idlePort) = (Wait.FreeTcpPort(), Wait.FreeTcpPort());
+            var dead = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            dead.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            var deadPort = ((IPEndPoint)dead.LocalEndPoint!).Port;
             var targets = new[] { miningPort, idlePort, deadPort }.Select(p => "127.0.0.1:" + p.ToString(CultureInfo.InvariantCulture)).ToArray();
             // Prometheus and the daemons start together: the first scrapes fail until the daemons answer.
             var prometheusStart = Task.Run(() => PrometheusServer.Start(targets, [AlertRules.RulesFile]));
@@ -65,22 +71,16 @@ public sealed class LiveSensors : IDisposable
                 // A port nobody uses: the filter passes nothing, so B captures nothing.
                 idle = DaemonProcess.Start("lo", $"tcp port {Wait.FreeTcpPort()}", metricsPort: idlePort);
                 var prometheus = prometheusStart.GetAwaiter().GetResult();
-                var stack = new Stack(prometheus, mining, idle, targets[2], started);
-                try
-                {
-                    stack.Exchange(poolPort);
-                    return stack;
-                }
-                catch
-                {
-                    stack.Dispose();
-                    throw;
-                }
+                var stack = new Stack(prometheus, mining, idle, dead, started);
+                stack.Exchange(poolPort);
+                return stack;
             }
             catch
             {
+                // Whatever had started, once (a second Dispose of a daemon would throw over the cause).
                 mining?.Dispose();
                 idle?.Dispose();
+                dead.Dispose();
                 if (prometheusStart.IsCompletedSuccessfully)
                 {
                     prometheusStart.Result.Dispose();
@@ -94,6 +94,7 @@ public sealed class LiveSensors : IDisposable
             Mining.Dispose();
             Idle.Dispose();
             Prometheus.Dispose();
+            Dead.Dispose();
         }
 
         /// <summary>The mining, once both sensors were scraped before it (so the series rise from a sample at 0), then seen by Prometheus.</summary>
