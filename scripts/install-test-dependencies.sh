@@ -2,7 +2,8 @@
 # Installs what the end-to-end tests need beside scripts/install-dependencies.sh:
 #   prometheus   the real Prometheus server the daemon test starts (its own instance, on a
 #                free port with a temporary data folder; the package's own service is
-#                kept from starting and disabled, so nothing is left listening on :9090)
+#                kept from starting and disabled, so nothing is left listening on :9090),
+#                and promtool, which checks and unit-tests deploy/prometheus/
 #   tcpreplay    replays the project's captures onto a veth in a test network namespace
 #   iproute2     `ip netns` / `ip link` for that namespace
 #   chromium     renders the HTML report headless (its DOM and a screenshot are checked);
@@ -17,6 +18,7 @@ cd "$(dirname "$0")/.."
 
 need=()
 command -v prometheus >/dev/null 2>&1 || [ -x /usr/bin/prometheus ] || need+=(prometheus)
+command -v promtool >/dev/null 2>&1 || [ -x /usr/bin/promtool ] || [[ " ${need[*]} " == *" prometheus "* ]] || need+=(prometheus)
 command -v tcpreplay >/dev/null 2>&1 || need+=(tcpreplay)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)

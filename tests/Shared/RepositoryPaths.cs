@@ -10,6 +10,9 @@ internal static class RepositoryPaths
 
     public static string Pcaps => Path.Combine(Root, "pcaps");
 
+    /// <summary>deploy/: the systemd unit, the example configuration, the Grafana dashboard and Prometheus files.</summary>
+    public static string Deploy => Path.Combine(Root, "deploy");
+
     /// <summary>
     /// <c>../shared/pcaps</c> beside the repository (never copied into it); null where absent,
     /// as in a user's own checkout. Tests that need it return early with a message.

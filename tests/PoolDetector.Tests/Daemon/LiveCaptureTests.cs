@@ -94,6 +94,7 @@ public sealed class LiveCaptureTests
         Assert.Equal("stratum-v1", root.GetProperty("mining").GetProperty("dialect").GetString());
     }
 
+    /// <summary>The EVE file's alert lines so far (not the evidence and flow_end events that follow alerts).</summary>
     internal static List<string> AlertLines(string path)
     {
         if (!File.Exists(path))
@@ -102,7 +103,13 @@ public sealed class LiveCaptureTests
         }
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         using var reader = new StreamReader(stream);
-        return [.. reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+        return [.. reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(IsAlert)];
+    }
+
+    private static bool IsAlert(string line)
+    {
+        using var json = JsonDocument.Parse(line);
+        return json.RootElement.GetProperty("event_type").GetString() == "alert";
     }
 
     /// <summary>Plays the exchange over a new connection to <paramref name="listener"/>. Returns the client's port.</summary>

@@ -13,11 +13,20 @@ public sealed class EndToEndFactAttribute : FactAttribute
 {
     public EndToEndFactAttribute(params string[] programs)
     {
-        var missing = EndToEndPrerequisites.Missing(programs);
-        if (missing.Count > 0 && !EndToEndPrerequisites.InCi)
-        {
-            Skip = "end-to-end prerequisites missing: " + string.Join(", ", missing) + " (./test.sh installs them; root is needed)";
-        }
+        Skip = EndToEndPrerequisites.SkipReason(programs, needsRoot: true);
+    }
+}
+
+/// <summary>
+/// A fact that runs a program but needs no root (promtool on files): skipped with the missing
+/// program named on a developer's machine, never under CI, like <see cref="EndToEndFactAttribute"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class ProgramFactAttribute : FactAttribute
+{
+    public ProgramFactAttribute(params string[] programs)
+    {
+        Skip = EndToEndPrerequisites.SkipReason(programs, needsRoot: false);
     }
 }
 
@@ -30,10 +39,19 @@ internal static class EndToEndPrerequisites
     /// <summary>The npm packages of pcaps/recording, installed by scripts/install-test-dependencies.sh.</summary>
     public static string RecordingDirectory => Path.Combine(RepositoryPaths.Pcaps, "recording");
 
-    public static List<string> Missing(IEnumerable<string> programs)
+    /// <summary>Why a test needing <paramref name="programs"/> is skipped here; null when it runs (always under CI).</summary>
+    public static string? SkipReason(IEnumerable<string> programs, bool needsRoot)
+    {
+        var missing = Missing(programs, needsRoot);
+        return missing.Count == 0 || InCi
+            ? null
+            : "end-to-end prerequisites missing: " + string.Join(", ", missing) + " (./test.sh installs them" + (needsRoot ? "; root is needed)" : ")");
+    }
+
+    public static List<string> Missing(IEnumerable<string> programs, bool needsRoot = true)
     {
         var missing = new List<string>();
-        if (!IsRoot)
+        if (needsRoot && !IsRoot)
         {
             missing.Add("root");
         }
