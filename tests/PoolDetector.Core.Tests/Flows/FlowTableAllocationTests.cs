@@ -8,19 +8,6 @@ public class FlowTableAllocationTests
 {
     private const TcpFlags Data = TcpFlags.Psh | TcpFlags.Ack;
 
-    /// <summary>Consumes without allocating, so the measurement sees only the table.</summary>
-    private sealed class CountingConsumer : IFlowConsumer
-    {
-        public long Payload;
-        public long Gaps;
-        public long Ended;
-
-        public void OnFlowStarted(Flow flow, long timestampMicros) { }
-        public void OnPayload(Flow flow, FlowDirection direction, ReadOnlySpan<byte> payload, long timestampMicros) => Payload += payload.Length;
-        public void OnGap(Flow flow, FlowDirection direction, long missingBytes, long timestampMicros) => Gaps += missingBytes;
-        public void OnFlowEnded(Flow flow, FlowEndReason reason, long timestampMicros) => Ended++;
-    }
-
     [Fact]
     public void Allocates_Nothing_PerPacket_OnExistingFlows()
     {
