@@ -104,7 +104,11 @@ internal sealed partial class Ndpi : Contender
     private static partial Regex VersionLine();
 }
 
-/// <summary><c>pooldetector analyze --format jsonl --stats FILE</c>, the Release build, through <c>dotnet</c>.</summary>
+/// <summary>
+/// <c>pooldetector analyze --format jsonl --stats FILE</c>: a published executable (what
+/// bench/run.sh measures: ReadyToRun, as the README's publish command deploys it), or a build's
+/// <c>pooldetector.dll</c>, run through <c>dotnet</c>.
+/// </summary>
 internal sealed partial class PoolDetectorAnalyze(string assembly) : Contender
 {
     public override string Name => "pooldetector";
@@ -114,7 +118,9 @@ internal sealed partial class PoolDetectorAnalyze(string assembly) : Contender
     public string Assembly { get; } = assembly;
 
     public override (string Program, string[] Arguments) Command(string capture, string workDirectory) =>
-        ("dotnet", [Assembly, "analyze", "--format", "jsonl", "--stats", capture]);
+        Assembly.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+            ? ("dotnet", [Assembly, "analyze", "--format", "jsonl", "--stats", capture])
+            : (Assembly, ["analyze", "--format", "jsonl", "--stats", capture]);
 
     /// <summary>0: nothing found; 1: mining found (what this capture should give).</summary>
     public override bool Succeeded(int exitCode) => exitCode is 0 or 1;

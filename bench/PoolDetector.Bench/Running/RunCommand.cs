@@ -32,7 +32,7 @@ internal static class RunCommand
         };
         var pooldetector = new Option<string>("--pooldetector")
         {
-            Description = "pooldetector.dll of the Release build.",
+            Description = "The pooldetector executable (published) or pooldetector.dll (a build, run through dotnet).",
             DefaultValueFactory = _ => Path.Combine("src", "PoolDetector", "bin", "Release", "net10.0", "pooldetector.dll"),
             HelpName = "DLL",
         };

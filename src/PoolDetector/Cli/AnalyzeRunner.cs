@@ -80,7 +80,7 @@ internal static class AnalyzeRunner
 
                 var analysis = new FileAnalysis(rules, file, output, totals, attribution, evidence);
                 var fileNumber = i + 1;
-                var result = reader.ReadAll(analysis, read => progress.Update(fileNumber, files.Count, file, bytesBefore + read.Bytes));
+                var result = ReadAhead.ReadAll(reader, analysis, read => progress.Update(fileNumber, files.Count, file, bytesBefore + read.Bytes));
                 // Flows still open at a truncation point are reported like any others.
                 analysis.Finish();
                 if (analysis.EvidenceProblems.Count + analysis.EvidenceWarnings.Count > 0)
