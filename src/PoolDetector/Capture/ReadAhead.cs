@@ -49,22 +49,30 @@ internal static class ReadAhead
         };
         thread.Start();
 
-        var idle = new SpinWait();
-        while (true)
+        try
         {
-            if (ring.Drain(sink, DrainBatch) > 0)
+            var idle = new SpinWait();
+            while (true)
             {
-                idle.Reset();
-                continue;
+                if (ring.Drain(sink, DrainBatch) > 0)
+                {
+                    idle.Reset();
+                    continue;
+                }
+                // Finished is published after the last frame: once it is seen, an empty ring is the end.
+                if (Volatile.Read(ref writer.Finished) && !ring.HasFrames)
+                {
+                    break;
+                }
+                idle.SpinOnce();
             }
-            // Finished is published after the last frame: once it is seen, an empty ring is the end.
-            if (Volatile.Read(ref writer.Finished) && !ring.HasFrames)
-            {
-                break;
-            }
-            idle.SpinOnce();
         }
-        thread.Join();
+        finally
+        {
+            // Whatever stopped the consumer, the reader must not wait for room forever.
+            Volatile.Write(ref writer.Abandoned, true);
+            thread.Join();
+        }
         failure?.Throw();
         return result;
     }
@@ -72,6 +80,7 @@ internal static class ReadAhead
     private sealed class RingWriter(FrameRing ring) : IFrameSink
     {
         public bool Finished;
+        public bool Abandoned;
 
         public void OnFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros)
         {
@@ -84,6 +93,10 @@ internal static class ReadAhead
             var full = new SpinWait();
             while (!ring.TryWrite(linkType, frame, timestampMicros))
             {
+                if (Volatile.Read(ref Abandoned))
+                {
+                    throw new OperationCanceledException("the engine stopped taking frames");
+                }
                 full.SpinOnce();
             }
         }
