@@ -14,7 +14,7 @@ internal static class Report
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static void WriteJson(BenchmarkResults results, string path) =>
+    public static void WriteJson<T>(T results, string path) =>
         File.WriteAllText(path, JsonSerializer.Serialize(results, Json) + "\n");
 
     public static void WriteTable(BenchmarkResults results, TextWriter output)
@@ -64,6 +64,54 @@ internal static class Report
         var noisy = loads.Max() > machine.Cores ? ": other work was running, figures may be noisy" : "";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"load average (1 min) before the runs: {loads.Min():F2}-{loads.Max():F2} on {machine.Cores} cores, the benchmark's own runs counting about 1{noisy}"));
+    }
+
+    /// <summary>The live mode: a row per run of each rate, then the highest rate without loss and the machine it was measured on.</summary>
+    public static void WriteLiveTable(LiveResults results, TextWriter output)
+    {
+        var capture = results.Capture;
+        var machine = results.Machine;
+        output.WriteLine();
+        output.WriteLine(
+            $"{capture.Path}: {capture.Packets:N0} packets, {capture.Bytes / 1e6:N0} MB, {capture.MiningFlows} mining flows; " +
+            $"replayed whole by tcpreplay {machine.TcpreplayVersion} onto a veth pair, pooldetector run capturing on the other end; a daemon of its own for every run");
+        output.WriteLine(
+            $"machine: {machine.Cores} cores, {machine.CpuModel}, {machine.MemoryGiB:F1} GiB, Linux {machine.Kernel}, {machine.DotnetRuntime}");
+        output.WriteLine("daemon settings besides the defaults: " + string.Join(", ", results.DaemonSettings.Select(pair => $"{pair.Key}={(pair.Value.Length == 0 ? "\"\"" : pair.Value)}")));
+        output.WriteLine();
+        output.WriteLine("| rate asked | step | sent packets/s (Mbit/s) | daemon packets/s | lost before libpcap | kernel dropped | queue dropped | lost | mining flows alerted | CPU s daemon / tcpreplay | load |");
+        output.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |");
+        foreach (var rate in results.Rates)
+        {
+            foreach (var run in rate.Runs)
+            {
+                var step = rate.Step + (rate.Runs.Count > 1 ? $", run {run.Run}" : "");
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {rate.Rate} | {step} | {run.SentPacketsPerSecond:N0} ({run.SentMbps:N0}) | {run.DaemonPacketsPerSecond:N0} | " +
+                    $"{run.LostBeforeCapture:N0} | {run.KernelDropped:N0} | {run.QueueDropped:N0} | {(run.Lost == 0 ? "0" : $"{run.Lost:N0} ({run.LostFraction:P1})")} | " +
+                    $"{run.Mining.Found}/{run.Mining.Truth}{(run.Mining.Extra > 0 ? $", {run.Mining.Extra} other" : "")} | " +
+                    $"{run.DaemonCpuSeconds:F1} / {run.TcpreplayCpuSeconds:F1} | {run.LoadAverageBefore:F2} |"));
+            }
+        }
+        output.WriteLine();
+        if (results.HighestLossless is { } best)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"highest rate with no loss at any stage: {best.MedianSentPacketsPerSecond:N0} packets/s, {best.MedianSentMbps:N0} Mbit/s ({best.Rate}, {best.Runs.Count} run(s)), " +
+                $"on {machine.Cores} cores of {machine.CpuModel}, with tcpreplay on the same cores"));
+        }
+        foreach (var note in results.Notes)
+        {
+            output.WriteLine("note: " + note);
+        }
+        var loads = results.Rates.SelectMany(rate => rate.Runs).Select(run => run.LoadAverageBefore).ToList();
+        // The benchmark's own daemon and tcpreplay keep the 1-minute load near 1-2 by themselves.
+        var noisy = loads.Count > 0 && loads.Max() > machine.Cores + 1 ? ": other work was running, figures may be noisy" : "";
+        if (loads.Count > 0)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"load average (1 min) before the runs: {loads.Min():F2}-{loads.Max():F2} on {machine.Cores} cores, the benchmark's own daemon and tcpreplay counting 1-2{noisy}"));
+        }
     }
 
     private static string DescribeMining(ContenderResult tool)
