@@ -44,11 +44,12 @@ internal static partial class LiveReplay
         }
 
         var settings = DaemonSettings(options.Settings);
-        var scratch = Directory.CreateTempSubdirectory(NamespacePrefix).FullName;
         var rates = new List<LiveRate>();
-        try
+        using (var cleanup = new LiveCleanup(progress))
         {
-            using var cleanup = new LiveCleanup(progress);
+            // GNU time's figures for tcpreplay go here; a signal's exit removes it too.
+            var scratch = Directory.CreateTempSubdirectory(NamespacePrefix).FullName;
+            cleanup.Own(new DeleteDirectory(scratch));
             var netns = NetworkNamespace.Create(NamespacePrefix);
             cleanup.Own(netns);
             progress.WriteLine($"namespace {netns.Name}: tcpreplay sends into {netns.ReplayInterface}, the daemon captures on {netns.CaptureInterface}");
@@ -59,10 +60,6 @@ internal static partial class LiveReplay
                 rates.Add(run.Rate(rate, "ladder"));
             }
             Bisect(rates, run, options.BisectRounds, progress);
-        }
-        finally
-        {
-            Directory.Delete(scratch, recursive: true);
         }
 
         var (highest, moreNotes) = HighestLossless(rates);
@@ -139,6 +136,20 @@ internal static partial class LiveReplay
             notes.Add("every constant rate tried lost packets: try lower ones (--rates)");
         }
         return (highest, notes);
+    }
+
+    private sealed class DeleteDirectory(string path) : IDisposable
+    {
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 
     /// <summary>Runs one rate (every repeat), each run with a daemon of its own.</summary>
