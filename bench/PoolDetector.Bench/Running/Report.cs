@@ -19,14 +19,8 @@ internal static class Report
 
     public static void WriteTable(BenchmarkResults results, TextWriter output)
     {
-        var capture = results.Capture;
         var machine = results.Machine;
-        output.WriteLine();
-        output.WriteLine(
-            $"{capture.Path}: {capture.Packets:N0} packets, {capture.Bytes / 1e6:N0} MB, {capture.MiningFlows} mining flows; " +
-            $"median of {results.Repeat} run(s) each, tools interleaved");
-        output.WriteLine(
-            $"machine: {machine.Cores} cores, {machine.CpuModel}, {machine.MemoryGiB:F1} GiB, Linux {machine.Kernel}, {machine.DotnetRuntime}; " +
+        WriteHeading(output, results.Capture, machine, $"median of {results.Repeat} run(s) each, tools interleaved",
             $"tcpdump {machine.TcpdumpVersion} (libpcap {machine.LibpcapVersion}), nDPI {machine.NdpiVersion}");
         output.WriteLine();
         output.WriteLine("| tool | command | packets/s | wall s (min-max) | CPU s (user+sys) | max RSS MiB | allocated B/packet | mining flows found |");
@@ -59,24 +53,16 @@ internal static class Report
                 output.WriteLine($"{tool.Name} also called mining: {string.Join("; ", extra.ExtraFlows)}");
             }
         }
-        var loads = results.Contenders.SelectMany(tool => tool.Runs).Select(run => run.LoadAverageBefore).ToList();
         // The tools running one after another keep the 1-minute load near 1 by themselves.
-        var noisy = loads.Max() > machine.Cores ? ": other work was running, figures may be noisy" : "";
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"load average (1 min) before the runs: {loads.Min():F2}-{loads.Max():F2} on {machine.Cores} cores, the benchmark's own runs counting about 1{noisy}"));
+        WriteLoad(output, [.. results.Contenders.SelectMany(tool => tool.Runs).Select(run => run.LoadAverageBefore)], machine, ownLoad: 1, "the benchmark's own runs counting about 1");
     }
 
     /// <summary>The live mode: a row per run of each rate, then the highest rate without loss and the machine it was measured on.</summary>
     public static void WriteLiveTable(LiveResults results, TextWriter output)
     {
-        var capture = results.Capture;
         var machine = results.Machine;
-        output.WriteLine();
-        output.WriteLine(
-            $"{capture.Path}: {capture.Packets:N0} packets, {capture.Bytes / 1e6:N0} MB, {capture.MiningFlows} mining flows; " +
-            $"replayed whole by tcpreplay {machine.TcpreplayVersion} onto a veth pair, pooldetector run capturing on the other end; a daemon of its own for every run");
-        output.WriteLine(
-            $"machine: {machine.Cores} cores, {machine.CpuModel}, {machine.MemoryGiB:F1} GiB, Linux {machine.Kernel}, {machine.DotnetRuntime}");
+        WriteHeading(output, results.Capture, machine,
+            "replayed whole onto a veth pair, pooldetector run capturing on the other end; a daemon of its own for every run", $"tcpreplay {machine.TcpreplayVersion}");
         output.WriteLine("daemon settings besides the defaults: " + string.Join(", ", results.DaemonSettings.Select(pair => $"{pair.Key}={(pair.Value.Length == 0 ? "\"\"" : pair.Value)}")));
         output.WriteLine();
         output.WriteLine("| rate asked | step | sent packets/s (Mbit/s) | daemon packets/s | lost before libpcap | kernel dropped | queue dropped | lost | mining flows alerted | CPU s daemon / tcpreplay | load |");
@@ -104,14 +90,28 @@ internal static class Report
         {
             output.WriteLine("note: " + note);
         }
-        var loads = results.Rates.SelectMany(rate => rate.Runs).Select(run => run.LoadAverageBefore).ToList();
-        // The benchmark's own daemon and tcpreplay keep the 1-minute load near 1-2 by themselves.
-        var noisy = loads.Count > 0 && loads.Max() > machine.Cores + 1 ? ": other work was running, figures may be noisy" : "";
-        if (loads.Count > 0)
+        // The daemon and tcpreplay (which spins to pace its packets) keep the 1-minute load near 2 by themselves.
+        WriteLoad(output, [.. results.Rates.SelectMany(rate => rate.Runs).Select(run => run.LoadAverageBefore)], machine, ownLoad: 2,
+            "the benchmark's own daemon and tcpreplay counting up to 2");
+    }
+
+    private static void WriteHeading(TextWriter output, CaptureDescription capture, MachineInfo machine, string runs, string tools)
+    {
+        output.WriteLine();
+        output.WriteLine($"{capture.Path}: {capture.Packets:N0} packets, {capture.Bytes / 1e6:N0} MB, {capture.MiningFlows} mining flows; {runs}");
+        output.WriteLine($"machine: {machine.Cores} cores, {machine.CpuModel}, {machine.MemoryGiB:F1} GiB, Linux {machine.Kernel}, {machine.DotnetRuntime}; {tools}");
+    }
+
+    /// <summary>The load average before the runs, flagged when it shows more than the benchmark's own work (<paramref name="ownLoad"/>) beyond the cores' worth.</summary>
+    private static void WriteLoad(TextWriter output, IReadOnlyList<double> loads, MachineInfo machine, int ownLoad, string own)
+    {
+        if (loads.Count == 0)
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"load average (1 min) before the runs: {loads.Min():F2}-{loads.Max():F2} on {machine.Cores} cores, the benchmark's own daemon and tcpreplay counting 1-2{noisy}"));
+            return;
         }
+        var noisy = loads.Max() > machine.Cores + ownLoad - 1 ? ": other work was running, figures may be noisy" : "";
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"load average (1 min) before the runs: {loads.Min():F2}-{loads.Max():F2} on {machine.Cores} cores, {own}{noisy}"));
     }
 
     private static string DescribeMining(ContenderResult tool)
