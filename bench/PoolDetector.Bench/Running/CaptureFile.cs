@@ -5,6 +5,22 @@ namespace PoolDetector.Bench.Running;
 /// <summary>Counts a classic pcap's packets by its record headers, reading the whole file once (which also brings it into the page cache before anything is timed).</summary>
 internal static class CaptureFile
 {
+    /// <summary>Ethernet (LINKTYPE_ETHERNET): what a veth carries, so what the live mode can replay as it is.</summary>
+    public const uint Ethernet = 1;
+
+    /// <summary>A little-endian classic pcap's link type, from its file header.</summary>
+    public static uint LinkType(string path)
+    {
+        using var stream = File.OpenRead(path);
+        Span<byte> header = stackalloc byte[24];
+        stream.ReadExactly(header);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(header) is not (0xa1b2c3d4 or 0xa1b23c4d))
+        {
+            throw new InvalidDataException($"{path}: not a little-endian classic pcap");
+        }
+        return BinaryPrimitives.ReadUInt32LittleEndian(header[20..]);
+    }
+
     public static long CountPackets(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);

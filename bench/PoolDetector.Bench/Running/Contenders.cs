@@ -131,16 +131,21 @@ internal sealed partial class PoolDetectorAnalyze(string assembly) : Contender
         foreach (var line in run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             using var alert = JsonDocument.Parse(line);
-            var root = alert.RootElement;
-            var mining = root.GetProperty("mining");
-            flows.Add(new ReportedFlow(
-                FlowEndpoints.Of(
-                    root.GetProperty("src_ip").GetString()!, root.GetProperty("src_port").GetInt32().ToString(CultureInfo.InvariantCulture),
-                    root.GetProperty("dest_ip").GetString()!, root.GetProperty("dest_port").GetInt32().ToString(CultureInfo.InvariantCulture)),
-                mining.GetProperty("category").GetString()!,
-                mining.GetProperty("dialect").GetString()));
+            flows.Add(FromAlert(alert.RootElement));
         }
         return flows;
+    }
+
+    /// <summary>An EVE alert, as analyze prints it and the daemon writes it to its EVE log.</summary>
+    public static ReportedFlow FromAlert(JsonElement alert)
+    {
+        var mining = alert.GetProperty("mining");
+        return new ReportedFlow(
+            FlowEndpoints.Of(
+                alert.GetProperty("src_ip").GetString()!, alert.GetProperty("src_port").GetInt32().ToString(CultureInfo.InvariantCulture),
+                alert.GetProperty("dest_ip").GetString()!, alert.GetProperty("dest_port").GetInt32().ToString(CultureInfo.InvariantCulture)),
+            mining.GetProperty("category").GetString()!,
+            mining.GetProperty("dialect").GetString());
     }
 
     /// <summary>The figures of analyze's --stats line (key=value pairs after "pooldetector: stats: ").</summary>

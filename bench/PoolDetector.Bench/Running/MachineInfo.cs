@@ -6,7 +6,8 @@ namespace PoolDetector.Bench.Running;
 
 /// <summary>Where the figures were measured: cores, CPU model, memory, kernel, runtime and tool versions, load.</summary>
 internal sealed partial record MachineInfo(
-    int Cores, string CpuModel, [property: JsonPropertyName("memory_gib")] double MemoryGiB, string Kernel, string DotnetRuntime, string? TcpdumpVersion, string? LibpcapVersion, string? NdpiVersion)
+    int Cores, string CpuModel, [property: JsonPropertyName("memory_gib")] double MemoryGiB, string Kernel, string DotnetRuntime, string? TcpdumpVersion, string? LibpcapVersion, string? NdpiVersion,
+    string? TcpreplayVersion)
 {
     public static MachineInfo Describe()
     {
@@ -16,6 +17,7 @@ internal sealed partial record MachineInfo(
         var memory = MemTotalPattern().Match(meminfo) is { Success: true } total ? double.Parse(total.Groups[1].Value) / (1024 * 1024) : 0;
         var tcpdump = MeasuredProcess.Output("tcpdump", "--version") ?? "";
         var ndpi = MeasuredProcess.Output("ndpiReader", "-h") ?? "";
+        var tcpreplay = MeasuredProcess.Output("tcpreplay", "--version") ?? "";
         return new MachineInfo(
             Environment.ProcessorCount,
             model,
@@ -24,7 +26,8 @@ internal sealed partial record MachineInfo(
             RuntimeInformation.FrameworkDescription,
             TcpdumpVersionPattern().Match(tcpdump) is { Success: true } t ? t.Groups[1].Value : null,
             LibpcapVersionPattern().Match(tcpdump) is { Success: true } l ? l.Groups[1].Value : null,
-            NdpiVersionPattern().Match(ndpi) is { Success: true } n ? n.Groups[1].Value : null);
+            NdpiVersionPattern().Match(ndpi) is { Success: true } n ? n.Groups[1].Value : null,
+            TcpreplayVersionPattern().Match(tcpreplay) is { Success: true } r ? r.Groups[1].Value : null);
     }
 
     /// <summary>The 1-minute load average now: other work on the machine shows here.</summary>
@@ -57,4 +60,7 @@ internal sealed partial record MachineInfo(
 
     [GeneratedRegex(@"nDPI (\d+\.\d+[^\s]*)")]
     private static partial Regex NdpiVersionPattern();
+
+    [GeneratedRegex(@"tcpreplay version: (\S+)")]
+    private static partial Regex TcpreplayVersionPattern();
 }

@@ -80,7 +80,8 @@ internal static class OfflineComparison
         return new BenchmarkResults("offline", DateTimeOffset.UtcNow, machine, description, repeat, results, ratios);
     }
 
-    private static MiningMatch Match(IReadOnlyList<MiningFlowTruth> truth, IReadOnlyList<ReportedFlow> reported)
+    /// <summary>A tool's flows against the generator's mining flows (the live mode matches the daemon's alerts with it too).</summary>
+    internal static MiningMatch Match(IReadOnlyList<MiningFlowTruth> truth, IReadOnlyList<ReportedFlow> reported)
     {
         var mining = new Dictionary<FlowEndpoints, ReportedFlow>();
         var others = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -125,7 +126,7 @@ internal static class OfflineComparison
         return all.SelectMany(r => r.Keys).Distinct().ToDictionary(key => key, key => Median(all.Where(r => r.ContainsKey(key)).Select(r => r[key])));
     }
 
-    private static double Median(IEnumerable<double> values)
+    internal static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;

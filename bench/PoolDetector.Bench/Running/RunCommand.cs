@@ -1,13 +1,13 @@
 using System.CommandLine;
 using PoolDetector.Bench.Generation;
+using PoolDetector.Tests.EndToEnd;
 
 namespace PoolDetector.Bench.Running;
 
 /// <summary>
-/// <c>pooldetector-bench run</c>. Only the offline comparison exists; <c>--mode live</c> is
-/// reserved for the daemon on a veth pair in a network namespace, fed by
-/// <c>tcpreplay --topspeed</c>: it will add its own runner beside <see cref="OfflineComparison"/>
-/// producing the same <see cref="BenchmarkResults"/>, so the table and JSON stay as they are.
+/// <c>pooldetector-bench run</c>: <c>--mode offline</c> (<see cref="OfflineComparison"/>) has
+/// the tools read the capture file; <c>--mode live</c> (<see cref="LiveReplay"/>) has tcpreplay
+/// send it onto a veth pair at rising rates while the daemon captures, as root.
 /// </summary>
 internal static class RunCommand
 {
@@ -24,10 +24,9 @@ internal static class RunCommand
             Description = "The mining flows on the capture. Default: FILE.truth.csv beside the capture.",
             HelpName = "FILE",
         };
-        var repeat = new Option<int>("--repeat")
+        var repeat = new Option<int?>("--repeat")
         {
-            Description = "Runs of each tool; the medians are reported.",
-            DefaultValueFactory = _ => 3,
+            Description = $"Runs of each tool (offline, default {OfflineRepeat}; medians are reported), or of each rate (live, default {LiveRepeat}; a rate is without loss only if every run is).",
             HelpName = "R",
         };
         var pooldetector = new Option<string>("--pooldetector")
@@ -38,18 +37,38 @@ internal static class RunCommand
         };
         var results = new Option<string?>("--results")
         {
-            Description = "Where to write the results as JSON. Default: results.json beside the capture.",
+            Description = "Where to write the results as JSON. Default: results.json (offline) or results-live.json (live) beside the capture.",
             HelpName = "FILE",
         };
         var mode = new Option<string>("--mode")
         {
-            Description = "offline: the tools read the capture file. live (not built yet): the daemon captures it replayed onto a veth pair.",
+            Description = "offline: the tools read the capture file. live (root): tcpreplay sends it onto a veth pair in a network namespace, the daemon (pooldetector run) captures on the other end.",
             DefaultValueFactory = _ => "offline",
             HelpName = "offline|live",
         };
         mode.AcceptOnlyFromAmong("offline", "live");
+        var rates = new Option<string>("--rates")
+        {
+            Description = "Live: the rates to replay at, in order: packets per second (50k, 120000), a multiple of the capture's own timing (1x), or top (tcpreplay --topspeed).",
+            DefaultValueFactory = _ => ReplayRate.DefaultLadder,
+            HelpName = "LIST",
+        };
+        var bisect = new Option<int>("--bisect")
+        {
+            Description = "Live: rounds of bisection between the highest rate without loss and the lowest with loss.",
+            DefaultValueFactory = _ => 3,
+            HelpName = "N",
+        };
+        var setting = new Option<string[]>("--setting")
+        {
+            Description = "Live: a daemon option of section PoolDetector for every run, KEY=VALUE (KernelBufferMiB=128); repeatable. Default: the daemon's defaults.",
+            HelpName = "KEY=VALUE",
+            AllowMultipleArgumentsPerToken = false,
+        };
 
-        var command = new Command("run", "Run tcpdump, nDPI and pooldetector on the capture, one after another, and compare packets per second, time, memory and mining flows found.")
+        var command = new Command("run",
+            "Offline: run tcpdump, nDPI and pooldetector on the capture, one after another, and compare packets per second, time, memory and mining flows found. " +
+            "Live (root): replay the capture at rising rates into the daemon on a veth pair and report the rate reached, the loss at each stage and the mining flows alerted.")
         {
             capture,
             truth,
@@ -57,18 +76,17 @@ internal static class RunCommand
             pooldetector,
             results,
             mode,
+            rates,
+            bisect,
+            setting,
         };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(mode) == "live")
-            {
-                Console.Error.WriteLine("pooldetector-bench: --mode live is not built yet (see bench/README.md)");
-                return 2;
-            }
+            var live = parse.GetValue(mode) == "live";
             var capturePath = parse.GetValue(capture)!;
             var truthPath = parse.GetValue(truth) ?? CampusCapture.TruthPath(capturePath);
             var assembly = parse.GetValue(pooldetector)!;
-            var runs = parse.GetValue(repeat);
+            var runs = parse.GetValue(repeat) ?? (live ? LiveRepeat : OfflineRepeat);
             foreach (var (what, path) in (ReadOnlySpan<(string, string)>)[("--capture", capturePath), ("--truth", truthPath), ("--pooldetector", assembly), ("GNU time", MeasuredProcess.GnuTime)])
             {
                 if (!File.Exists(path))
@@ -84,6 +102,11 @@ internal static class RunCommand
             }
 
             var workDirectory = Path.GetDirectoryName(Path.GetFullPath(capturePath))!;
+            if (live)
+            {
+                return RunLive(capturePath, truthPath, assembly, runs, parse.GetValue(rates)!, parse.GetValue(bisect), parse.GetValue(setting) ?? [],
+                    parse.GetValue(results) ?? Path.Combine(workDirectory, "results-live.json"));
+            }
             Contender[] contenders = [new Tcpdump(), new Ndpi(), new PoolDetectorAnalyze(assembly)];
             var outcome = OfflineComparison.Run(capturePath, truthPath, runs, contenders, workDirectory, Console.Error);
             var resultsPath = parse.GetValue(results) ?? Path.Combine(workDirectory, "results.json");
@@ -93,5 +116,42 @@ internal static class RunCommand
             return 0;
         });
         return command;
+    }
+
+    private const int OfflineRepeat = 3;
+    private const int LiveRepeat = 2;
+
+    private static int RunLive(string capturePath, string truthPath, string pooldetector, int repeat, string rateList, int bisectRounds, string[] settings, string resultsPath)
+    {
+        if (LiveArguments.Problem(EndToEndPrerequisites.IsRoot, rateList, bisectRounds, settings, out var rates, out var daemonSettings) is { } problem)
+        {
+            Console.Error.WriteLine("pooldetector-bench: " + problem);
+            return 2;
+        }
+        var missing = EndToEndPrerequisites.Missing(["ip", "tcpreplay"], needsRoot: false);
+        if (missing.Count > 0)
+        {
+            Console.Error.WriteLine($"pooldetector-bench: --mode live needs {string.Join(" and ", missing)} (apt-get install iproute2 tcpreplay; bench/run.sh --live installs them)");
+            return 2;
+        }
+        if (CaptureFile.LinkType(capturePath) != CaptureFile.Ethernet)
+        {
+            Console.Error.WriteLine($"pooldetector-bench: {capturePath}: link type {CaptureFile.LinkType(capturePath)}, not Ethernet: a veth carries Ethernet frames only (pooldetector-bench generate writes Ethernet)");
+            return 2;
+        }
+        try
+        {
+            var outcome = LiveReplay.Run(new LiveOptions(capturePath, truthPath, pooldetector, rates, repeat, bisectRounds, daemonSettings), Console.Error);
+            Report.WriteJson(outcome, resultsPath);
+            Report.WriteLiveTable(outcome, Console.Out);
+            Console.Out.WriteLine($"results: {resultsPath}");
+            return 0;
+        }
+        catch (Exception) when (LiveCleanup.Interrupted)
+        {
+            // A signal is cleaning up and will exit 130: what broke under it is its effect.
+            Thread.Sleep(Timeout.Infinite);
+            return 130;
+        }
     }
 }

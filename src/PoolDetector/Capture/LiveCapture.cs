@@ -304,25 +304,17 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
 
         public void CopyFrom(LibPcapLiveDevice device, InterfaceStatus status)
         {
-            ICaptureStatistics? statistics;
-            try
-            {
-                statistics = device.Statistics;
-            }
-            catch (PcapException)
+            // libpcap's pcap_stats directly: SharpPcap's Statistics misreads the struct (LibPcapNative).
+            if (!LibPcapNative.TryGetStatistics(device, out var received, out var dropped, out var interfaceDropped))
             {
                 return;
             }
-            if (statistics is null)
-            {
-                return;
-            }
-            status.PcapReceived += unchecked(statistics.ReceivedPackets - _received);
-            status.PcapDropped += unchecked(statistics.DroppedPackets - _dropped);
-            status.PcapInterfaceDropped += unchecked(statistics.InterfaceDroppedPackets - _interfaceDropped);
-            _received = statistics.ReceivedPackets;
-            _dropped = statistics.DroppedPackets;
-            _interfaceDropped = statistics.InterfaceDroppedPackets;
+            status.PcapReceived += unchecked(received - _received);
+            status.PcapDropped += unchecked(dropped - _dropped);
+            status.PcapInterfaceDropped += unchecked(interfaceDropped - _interfaceDropped);
+            _received = received;
+            _dropped = dropped;
+            _interfaceDropped = interfaceDropped;
         }
     }
 

@@ -8,8 +8,9 @@ using PoolDetector.Tests.Support;
 namespace PoolDetector.Tests.EndToEnd;
 
 /// <summary>
-/// The built daemon as a process: <c>dotnet pooldetector.dll run --config FILE</c>, on the
-/// host or inside a test network namespace (<c>ip netns exec</c>). Writes its configuration
+/// The built daemon as a process: <c>dotnet pooldetector.dll run --config FILE</c> (or another
+/// pooldetector, such as the live benchmark's published one: this file is linked into
+/// bench/PoolDetector.Bench), on the host or inside a test network namespace (<c>ip netns exec</c>). Writes its configuration
 /// (one interface, optional BPF filter, EVE log in a temp folder, metrics on a free
 /// 127.0.0.1 port), waits until it captures and /metrics answers, reads its alerts, stops
 /// it with SIGTERM, and on Dispose kills whatever is left and deletes the folder.
@@ -47,8 +48,9 @@ internal sealed partial class DaemonProcess : IDisposable
 
     /// <summary>Starts the daemon capturing on <paramref name="iface"/> and waits until it captures and serves /metrics.</summary>
     /// <param name="extraSettings">More options of section PoolDetector, overriding these (evidence captures are off unless set here).</param>
+    /// <param name="program">The daemon to run: a pooldetector.dll (through dotnet) or a published executable; default the build's beside the tests.</param>
     public static DaemonProcess Start(string iface, string? bpfFilter = null, NetworkNamespace? netns = null, int? metricsPort = null,
-        IReadOnlyDictionary<string, object>? extraSettings = null)
+        IReadOnlyDictionary<string, object>? extraSettings = null, string? program = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("pooldetector-e2e-").FullName;
         var eveLog = Path.Combine(directory, "eve.json");
@@ -73,8 +75,10 @@ internal sealed partial class DaemonProcess : IDisposable
         var config = Path.Combine(directory, "pooldetector.json");
         File.WriteAllText(config, JsonSerializer.Serialize(new Dictionary<string, object> { ["PoolDetector"] = options }));
 
-        var dotnet = EndToEndPrerequisites.FindProgram("dotnet") ?? "dotnet";
-        string[] command = [dotnet, Path.Combine(AppContext.BaseDirectory, "pooldetector.dll"), "run", "--config", config];
+        program ??= Path.Combine(AppContext.BaseDirectory, "pooldetector.dll");
+        string[] command = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+            ? [EndToEndPrerequisites.FindProgram("dotnet") ?? "dotnet", program, "run", "--config", config]
+            : [Path.GetFullPath(program), "run", "--config", config];
         var process = netns is null
             ? ChildProcess.Start(command[0], command[1..], directory)
             : ChildProcess.Start(NetworkNamespace.IpBinary, netns.Wrap(command[0], command[1..]), directory);

@@ -5,7 +5,8 @@ using PoolDetector.Tests.Support;
 namespace PoolDetector.Tests.EndToEnd;
 
 /// <summary>
-/// A network namespace of the test's own (<c>pdtest-RANDOM</c>) holding a veth pair, both
+/// A network namespace of the test's own (<c>pdtest-RANDOM</c>; the live benchmark's are
+/// <c>pdbench-RANDOM</c>, this file linked into it) holding a veth pair, both
 /// ends up: <see cref="CaptureInterface"/> for the daemon, <see cref="ReplayInterface"/> for
 /// tcpreplay. Replayed frames (whatever their addresses) exist only inside it: the namespace
 /// has no route out and the veth has no peer outside. Deleted, with its interfaces, on Dispose.
@@ -25,9 +26,9 @@ internal sealed class NetworkNamespace : IDisposable
 
     public string ReplayInterface { get; } = "pdrep0";
 
-    public static NetworkNamespace Create()
+    public static NetworkNamespace Create(string prefix = "pdtest-")
     {
-        var netns = new NetworkNamespace("pdtest-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
+        var netns = new NetworkNamespace(prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
         Ip("netns", "add", netns.Name);
         try
         {
