@@ -41,7 +41,7 @@ out="$root/fuzz/out"
 findings="$root/fuzz/findings"
 tools="$root/fuzz/.tools"
 bin="$out/bin"
-harness=(dotnet "$bin/PoolDetector.Fuzz.dll")
+harness=("$(command -v dotnet)" "$bin/PoolDetector.Fuzz.dll")
 started=$(date +%s)
 
 # --- What is missing: libpcap, afl-fuzz (Debian's afl++), the sharpfuzz tool (a local tool path) ---
@@ -62,7 +62,7 @@ fi
 # --- Build into a folder of its own and instrument there: the solution's own build stays clean ---
 # Each run starts afresh: findings are this run's, not an earlier one's.
 rm -rf "$out" "$findings"
-mkdir -p "$out" "$findings"
+mkdir -p "$out/work" "$findings"
 dotnet publish fuzz/PoolDetector.Fuzz -c Release -o "$bin" --nologo -v quiet
 # Core holds every parser; the CLI reads capture files; YamlDotNet parses the rule files, so
 # its branches guide the rules target through YAML syntax. libpcap is native: the pcap target
@@ -95,7 +95,7 @@ fuzz_one() {
   # -t 5000+: an input is a hang after 5 s (the JIT compiles new paths on first use), seeds
   # slower than that are skipped; -V: stop after the budget; timeout: a last resort should
   # afl-fuzz hang in its start-up.
-  timeout --signal=INT --kill-after=30 $((seconds + 180)) \
+  POOLDETECTOR_FUZZ_CRASH_LOG="$out/$target-exceptions.log" timeout --signal=INT --kill-after=30 $((seconds + 180)) \
     afl-fuzz -i "$out/seeds/$target" -o "$work" -t 5000+ -m none -V "$seconds" "${dict[@]}" \
       -- "${harness[@]}" "$target" >"$log" 2>&1 || echo "fuzz: afl-fuzz for $target exited with $? (see below)" >>"$log"
 }
@@ -135,9 +135,9 @@ for target in "${targets[@]}"; do
   if [ -d "$out/work/$target/default/hangs" ]; then
     mapfile -t hangs < <(find "$out/work/$target/default/hangs" -name 'id:*' -type f | sort)
   fi
-  seed_crashes=$(find "$findings/$target" -maxdepth 1 -name 'seed-*' -type f 2>/dev/null | wc -l)
+  seed_crashes=("$findings/$target"/seed-*)
   printf '%-8s %10s %9s %8s %6s %7s %6s\n' "$target" "$(field "$stats" execs_done)" "$(field "$stats" execs_per_sec)" \
-    "$(field "$stats" corpus_count)" "$(field "$stats" bitmap_cvg)" $(( ${#crashes[@]} + seed_crashes )) "${#hangs[@]}"
+    "$(field "$stats" corpus_count)" "$(field "$stats" bitmap_cvg)" $(( ${#crashes[@]} + ${#seed_crashes[@]} )) "${#hangs[@]}"
   if [ ! -f "$stats" ]; then
     echo "fuzz: $target did not start; its log:" >&2
     tail -30 "$out/$target.log" >&2
@@ -148,17 +148,31 @@ for target in "${targets[@]}"; do
     mkdir -p "$findings/$target/hangs"
     cp "${hangs[@]}" "$findings/$target/hangs/"
   fi
-  if [ $(( ${#crashes[@]} + seed_crashes )) -eq 0 ]; then
-    passed=$((passed + 1))
-    continue
-  fi
-  failed=$((failed + 1))
-  if [ ${#crashes[@]} -gt 0 ]; then
+  # A crash counts when it happens again on replay, in a process of its own (a stack overflow
+  # ends the process). One that does not (the fuzzing child died of something else) is kept
+  # in unreproduced/ with the exceptions the harness logged, and reported without failing.
+  reproduced=${#seed_crashes[@]}
+  for crash in "${crashes[@]}"; do
     mkdir -p "$findings/$target"
-    cp "${crashes[@]}" "$findings/$target/"
+    if "${harness[@]}" replay "$target" "$crash" >"$out/replay.log" 2>&1; then
+      mkdir -p "$findings/$target/unreproduced"
+      cp "$crash" "$findings/$target/unreproduced/"
+      echo "fuzz: $target: $(basename "$crash") did not crash again on replay (kept in unreproduced/)" >&2
+    else
+      cp "$crash" "$findings/$target/"
+      reproduced=$((reproduced + 1))
+      head -40 "$out/replay.log" >&2
+    fi
+  done
+  if [ -f "$out/$target-exceptions.log" ]; then
+    cp "$out/$target-exceptions.log" "$findings/$target/exceptions.log"
   fi
-  echo "fuzz: $target crashed; inputs in $findings/$target/, each replayed:" >&2
-  "${harness[@]}" replay "$target" "$findings/$target"/id:* "$findings/$target"/seed-* 2>&1 | head -200 >&2 || true
+  if [ "$reproduced" -eq 0 ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "fuzz: $target crashed on $reproduced input(s), in $findings/$target/" >&2
+  fi
 done
 echo "fuzz: $(( $(date +%s) - started ))s in all; findings (if any) in $findings"
 echo "fuzz: $passed passed, $failed failed"

@@ -31,10 +31,24 @@ internal static class Program
             case "replay" when args.Length >= 3 && FuzzTargets.IsTarget(args[1]):
                 return Replay(args[1], args[2..], rules);
             case var target when args.Length == 1 && FuzzTargets.IsTarget(target):
-                var targets = new FuzzTargets(rules);
                 // Out of process: a stack overflow or a native crash in libpcap kills only the
-                // child, which SharpFuzz restarts; afl-fuzz sees a crash and goes on.
-                Fuzzer.OutOfProcess.Run(stream => targets.Run(target, ReadInput(stream)));
+                // child, which SharpFuzz restarts; afl-fuzz sees a crash and goes on. The rules
+                // are loaded in the child, on its first input: loading runs instrumented code,
+                // which needs the coverage map SharpFuzz attaches only there.
+                FuzzTargets? targets = null;
+                var crashLog = Environment.GetEnvironmentVariable("POOLDETECTOR_FUZZ_CRASH_LOG");
+                Fuzzer.OutOfProcess.Run(stream =>
+                {
+                    var input = ReadInput(stream);
+                    try
+                    {
+                        (targets ??= new FuzzTargets(rules)).Run(target, input);
+                    }
+                    catch (Exception e) when (crashLog is not null && Logged(crashLog, input, e))
+                    {
+                        // Never caught: the filter logs and declines, so afl-fuzz still sees the crash.
+                    }
+                });
                 return 0;
             default:
                 return Fail(Usage + "targets: " + string.Join(", ", FuzzTargets.Names));
@@ -81,6 +95,16 @@ internal static class Program
             }
         }
         return crashes == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// afl-fuzz discards the target's output, so each exception is written to the crash log
+    /// (its input's length and start, and the stack) where run.sh shows it. Returns false.
+    /// </summary>
+    private static bool Logged(string path, byte[] input, Exception e)
+    {
+        File.AppendAllText(path, $"--- {input.Length} bytes: {Convert.ToHexString(input.AsSpan(0, Math.Min(64, input.Length)))}\n{e}\n");
+        return false;
     }
 
     private static byte[] ReadInput(Stream stream)
