@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using PoolDetector.Capture;
@@ -85,7 +84,7 @@ internal static class CorpusSeeder
     /// <summary>One seed: the target's selector byte, then the file.</summary>
     private static List<byte[]> Prefixed(byte selector, byte[] file) => [[selector, .. file]];
 
-    /// <summary>A small capture as it is; a larger one cut to its first frames and written again as classic pcap.</summary>
+    /// <summary>A small capture as it is; a larger one cut to its first frames and written again by the program's own pcap writer.</summary>
     private static List<byte[]> CaptureSeeds(string file)
     {
         if (new FileInfo(file).Length <= MaxCaptureSeedBytes)
@@ -93,25 +92,23 @@ internal static class CorpusSeeder
             return [File.ReadAllBytes(file)];
         }
         var (link, frames) = ReadCapture(file);
-        using var output = new MemoryStream();
-        Span<byte> header = stackalloc byte[24];
-        BinaryPrimitives.WriteUInt32LittleEndian(header, 0xa1b2c3d4);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[4..], 2);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[6..], 4);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[16..], 65535);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[20..], (uint)link);
-        output.Write(header);
-        Span<byte> record = stackalloc byte[16];
-        foreach (var frame in frames.TakeWhile(_ => output.Length < MaxSeedBytes))
+        var path = Path.Combine(Path.GetTempPath(), $"pooldetector-seed-{Environment.ProcessId}.pcap");
+        try
         {
-            BinaryPrimitives.WriteUInt32LittleEndian(record, (uint)(frame.Micros / 1_000_000));
-            BinaryPrimitives.WriteUInt32LittleEndian(record[4..], (uint)(frame.Micros % 1_000_000));
-            BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)frame.Bytes.Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(record[12..], (uint)frame.Bytes.Length);
-            output.Write(record);
-            output.Write(frame.Bytes);
+            using (var writer = CaptureFileWriter.Create(path, link))
+            {
+                foreach (var frame in TakeBytes(frames, f => f.Bytes.Length + 16))
+                {
+                    writer.Write(frame.Bytes, frame.Micros);
+                }
+                writer.Close();
+            }
+            return [File.ReadAllBytes(path)];
         }
-        return [output.ToArray()];
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     private static List<byte[]> TrafficSeeds(string target, (LinkType Link, List<TimedFrame> Frames) capture)
