@@ -100,10 +100,16 @@ public static partial class RuleLoader
             _file = path;
             _files.Add(path);
             YamlMappingNode root;
+            if (NonPrintable(text) is { } bad)
+            {
+                Error(bad.Line, $"YAML syntax: character U+{(int)bad.Char:X4} at column {bad.Column} is not allowed in YAML (only tab, line breaks and printable characters are)");
+                return;
+            }
+            var parser = new Parser(new StringReader(text));
             try
             {
                 var stream = new YamlStream();
-                stream.Load(new StringReader(text));
+                stream.Load(parser);
                 if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode mapping)
                 {
                     Error(1, "expected one YAML document with a mapping at the top (kind: ...)");
@@ -121,6 +127,13 @@ public static partial class RuleLoader
                 // YamlDotNet's scanner throws this instead of a YamlException when the file
                 // ends inside a flow collection; point at the bracket left open.
                 Error(UnclosedBracketLine(text), "YAML syntax: a [ or { is never closed");
+                return;
+            }
+            catch (ArgumentException)
+            {
+                // YamlDotNet's node loader throws this, not a YamlException, on an event it does
+                // not expect where a node should be; the parser stands on that event.
+                Error((int)(parser.Current?.Start.Line ?? 1), "YAML syntax: a node was expected here");
                 return;
             }
 
@@ -490,6 +503,39 @@ public static partial class RuleLoader
         private static int Line(YamlNode node) => (int)node.Start.Line;
 
         /// <summary>The line of the first [ or { (outside quotes and comments) that is never closed; 1 when none is found.</summary>
+        /// <summary>
+        /// The first character YAML does not allow (YAML 1.2, 5.1: c-printable), with its line and
+        /// column, or null. Checked before parsing because YamlDotNet reads U+0000 as the end of
+        /// its input: a NUL inside a file ends it mid-structure, and its loader then throws
+        /// exceptions that are no YamlException (an ArgumentException for "\0: s").
+        /// </summary>
+        private static (char Char, int Line, int Column)? NonPrintable(string text)
+        {
+            var line = 1;
+            var column = 1;
+            for (var i = 0; i < text.Length; i++)
+            {
+                var c = text[i];
+                var printable = c is '\t' or '\n' or '\r' or '\u0085' or (>= '\u0020' and <= '\u007e') or (>= '\u00a0' and <= '\ud7ff') or (>= '\ue000' and <= '\ufffd')
+                    || (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                    || (char.IsLowSurrogate(c) && i > 0 && char.IsHighSurrogate(text[i - 1]));
+                if (!printable)
+                {
+                    return (c, line, column);
+                }
+                if (c == '\n')
+                {
+                    line++;
+                    column = 1;
+                }
+                else
+                {
+                    column++;
+                }
+            }
+            return null;
+        }
+
         private static int UnclosedBracketLine(string text)
         {
             var open = new Stack<int>();

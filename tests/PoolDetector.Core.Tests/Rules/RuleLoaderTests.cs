@@ -92,6 +92,31 @@ public class RuleLoaderTests
         Assert.Equal(new RuleError("extra.yml", 3, "YAML syntax: a [ or { is never closed"), error);
     }
 
+    /// <summary>
+    /// YAML allows only printable characters (tab and line breaks aside); YamlDotNet reads NUL as
+    /// the end of its input and then threw an ArgumentException, not a YamlException (found by
+    /// fuzzing: "\0: s"). Any such character is now a syntax error naming its line and column.
+    /// </summary>
+    [Theory]
+    [InlineData("\0: s", 1, 1, "0000")]
+    [InlineData("\0:\0\u0003", 1, 1, "0000")]
+    [InlineData("kind: agents\nagents:\n  - {pattern: a\u0007b}\n", 3, 16, "0007")]
+    [InlineData("kind: agents\n# a comment with \u001b[31m in it\nagents: []\n", 2, 18, "001B")]
+    [InlineData("kind: agents\nagents: []\n\uffff", 3, 1, "FFFF")]
+    public void A_character_yaml_does_not_allow_is_a_syntax_error_with_its_place(string text, int line, int column, string code)
+    {
+        var e = Assert.Throws<RuleLoadException>(() => RuleLoader.Load(ShippedWith("extra.yml", text)));
+        var error = Assert.Single(e.Errors);
+        Assert.Equal(new RuleError("extra.yml", line, $"YAML syntax: character U+{code} at column {column} is not allowed in YAML (only tab, line breaks and printable characters are)"), error);
+    }
+
+    [Fact]
+    public void Tabs_line_breaks_and_characters_beyond_ascii_are_allowed()
+    {
+        var rules = RuleLoader.Load(ShippedWith("extra.yml", "kind: agents\r\nagents:\t[]\r\n# Grüße, 矿池, \U0001F600\n"));
+        Assert.NotNull(rules);
+    }
+
     [Fact]
     public void Every_problem_is_reported_not_just_the_first()
     {

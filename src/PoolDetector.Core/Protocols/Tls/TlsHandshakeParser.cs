@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -432,13 +433,37 @@ public static class TlsHandshakeParser
         }
     }
 
+    private const string CommonNameOid = "2.5.4.3";
+
+    /// <summary>
+    /// The first common name of <paramref name="name"/>, or null. Each relative distinguished name
+    /// is a SET of attributes, and one SET may hold several ("CN=a+O=b", X.501), for which the
+    /// framework's single-element accessors throw; so every SET is read here, attribute by
+    /// attribute. A value that is not a character string is passed over: its certificate
+    /// decoded, so the handshake is read on without that name.
+    /// </summary>
     private static string? CommonName(X500DistinguishedName name)
     {
         foreach (var rdn in name.EnumerateRelativeDistinguishedNames())
         {
-            if (rdn.GetSingleElementType().Value == "2.5.4.3")
+            try
             {
-                return rdn.GetSingleElementValue();
+                var attributes = new AsnReader(rdn.RawData, AsnEncodingRules.BER).ReadSetOf();
+                while (attributes.HasData)
+                {
+                    var attribute = attributes.ReadSequence();
+                    if (attribute.ReadObjectIdentifier() == CommonNameOid
+                        && attribute.PeekTag() is { TagClass: TagClass.Universal } tag
+                        && Enum.IsDefined((UniversalTagNumber)tag.TagValue))
+                    {
+                        return attribute.ReadCharacterString((UniversalTagNumber)tag.TagValue);
+                    }
+                }
+            }
+            catch (Exception e) when (e is AsnContentException or ArgumentException)
+            {
+                // Not a string type (ReadCharacterString refuses the tag), or not DER the
+                // framework could have produced: this RDN gives no name.
             }
         }
 

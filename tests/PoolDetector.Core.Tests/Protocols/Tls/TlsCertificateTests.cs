@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using PoolDetector.Core.Protocols.Tls;
@@ -77,6 +78,50 @@ public class TlsCertificateTests
         Assert.False(TlsShapes.IsXmrigProxyCertificate(hello.Certificate));
     }
 
+    /// <summary>
+    /// A relative distinguished name may hold several attributes (X.501: a SET, written
+    /// "CN=a+O=b"), for which the framework's single-element accessors throw: the common name is
+    /// read from inside the SET, the other attributes are passed over, and a name without one is
+    /// no name. Each case: RDNs as lists of (OID, value); 2.5.4.3 CN, 2.5.4.10 O, 2.5.4.6 C.
+    /// </summary>
+    [Theory]
+    [InlineData("2.5.4.3=pool.example.com+2.5.4.10=Pool", "pool.example.com")]
+    [InlineData("2.5.4.6=DE|2.5.4.10=Pool+2.5.4.3=pool.example.com", "pool.example.com")]
+    [InlineData("2.5.4.10=Pool+2.5.4.11=Ops|2.5.4.3=localhost", "localhost")]
+    [InlineData("2.5.4.10=Pool+2.5.4.11=Ops", null)]
+    public void Multi_valued_names_give_their_common_name(string rdns, string? commonName)
+    {
+        var hello = ParseFlight(SelfSigned(Name(rdns), serial: [0x01], TimeSpan.FromDays(90)));
+        Assert.NotNull(hello.Certificate);
+        Assert.Equal(commonName, hello.Certificate.SubjectCommonName);
+        Assert.Equal(commonName, hello.Certificate.IssuerCommonName);
+    }
+
+    /// <summary>A distinguished name written attribute by attribute: RDNs split by '|', attributes of one RDN by '+'.</summary>
+    private static X500DistinguishedName Name(string rdns)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            foreach (var rdn in rdns.Split('|'))
+            {
+                using (writer.PushSetOf())
+                {
+                    foreach (var attribute in rdn.Split('+'))
+                    {
+                        var (oid, value) = (attribute[..attribute.IndexOf('=')], attribute[(attribute.IndexOf('=') + 1)..]);
+                        using (writer.PushSequence())
+                        {
+                            writer.WriteObjectIdentifier(oid);
+                            writer.WriteCharacterString(UniversalTagNumber.UTF8String, value);
+                        }
+                    }
+                }
+            }
+        }
+        return new X500DistinguishedName(writer.Encode());
+    }
+
     [Fact]
     public void Undecodable_certificate_is_absent_not_an_exception()
     {
@@ -110,7 +155,10 @@ public class TlsCertificateTests
         return hello!;
     }
 
-    internal static byte[] SelfSigned(string subject, byte[] serial, TimeSpan validity)
+    internal static byte[] SelfSigned(string subject, byte[] serial, TimeSpan validity) =>
+        SelfSigned(new X500DistinguishedName(subject), serial, validity);
+
+    internal static byte[] SelfSigned(X500DistinguishedName subject, byte[] serial, TimeSpan validity)
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
