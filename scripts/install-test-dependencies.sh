@@ -11,6 +11,8 @@
 #   node, npm    run the third-party Stratum server and client of pcaps/recording
 #   rsyslog      the real syslog receiver the output tests start (their own rsyslogd, own
 #                configuration, loopback high ports); the package's service is not started here
+#   python3      starts the published daemon with memory-deny-write-execute (prctl
+#                PR_SET_MDWE), as the systemd unit's MemoryDenyWriteExecute=yes does
 #   npm ci       in pcaps/recording, only when node_modules is missing or older than the lock
 # Debian and derivatives; idempotent and quiet: does nothing when everything is present.
 set -euo pipefail
@@ -26,6 +28,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
