@@ -73,6 +73,9 @@ public sealed class Engine
 
     public int ActiveFlows => _flows.ActiveFlows;
 
+    /// <summary>Out-of-order TCP bytes the flow table holds now, all flows together (bounded by <see cref="FlowTableOptions.MaxBufferedBytesTotal"/>).</summary>
+    public long BufferedBytes => _flows.BufferedBytes;
+
     public RuleSet Rules => _detector.Rules;
 
     /// <summary>New flows are inspected with <paramref name="rules"/>; open flows finish with theirs. Call on the packet thread.</summary>

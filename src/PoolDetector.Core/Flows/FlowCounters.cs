@@ -9,6 +9,12 @@ public sealed class FlowCounters
     public long FlowsEndedIdle;
     /// <summary>Evicted because the table was at <see cref="FlowTableOptions.MaxFlows"/>.</summary>
     public long FlowsEvictedCapacity;
+    /// <summary>
+    /// The part of <see cref="FlowsEvictedCapacity"/> that had carried no payload in either
+    /// direction (SYN-only, scans, bare handshakes): evicted first. The rest were the least
+    /// recently seen flows overall, evicted only when no payload-less flow was left.
+    /// </summary>
+    public long FlowsEvictedWithoutPayload;
     public long FlowsEndedEndOfInput;
     /// <summary>Duplicate TCP bytes dropped (retransmissions, overlaps).</summary>
     public long RetransmittedBytes;

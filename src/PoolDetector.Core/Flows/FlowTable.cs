@@ -8,11 +8,17 @@ namespace PoolDetector.Core.Flows;
 /// reassembly, all driven by packet time.
 /// </summary>
 /// <remarks>
-/// <para>Expiry: every flow sits on one of three intrusive lists, one per timeout (open TCP,
-/// UDP, closed TCP). A packet moves its flow to the tail of its list, so each list is ordered
-/// by last-seen and <see cref="ExpireIdle"/> only looks at list heads: amortised O(1).
-/// Capacity eviction takes the oldest of the three heads, which is the least recently seen
-/// flow overall.</para>
+/// <para>Expiry: every flow sits on one of five intrusive lists: open TCP, UDP, closed TCP, and
+/// for TCP flows that have carried no payload in either direction yet, open and closed again.
+/// A packet moves its flow to the tail of its list, so each list is ordered by last-seen and
+/// <see cref="ExpireIdle"/> only looks at list heads: amortised O(1). A TCP flow leaves its
+/// payload-less list for the ordinary one at its first payload byte and never goes back.</para>
+/// <para>Capacity eviction takes the older head of the two payload-less lists: the least
+/// recently seen flow that never carried a byte (a SYN, a scan probe, a bare handshake). Only
+/// when there is none does it take the oldest of all heads, the least recently seen flow
+/// overall. Plain least-recently-seen would let a SYN flood push out a quiet miner (a job a
+/// minute) within a second of a full table; a flow that never carried payload has nothing for
+/// an inspector to lose.</para>
 /// <para>Closing: FIN from both sides or an RST does not end the flow at once; it moves to
 /// the closed list and ends after <see cref="FlowTableOptions.TcpClosedTimeout"/> without a
 /// packet. Late retransmissions and the final ACK land on the old flow instead of opening a
@@ -31,14 +37,18 @@ public sealed partial class FlowTable
     private const byte TcpOpenList = 0;
     private const byte UdpList = 1;
     private const byte TcpClosedList = 2;
-    private const int ListCount = 3;
+    /// <summary>Open TCP flows without payload so far; expire with <see cref="TcpOpenList"/>'s timeout.</summary>
+    private const byte TcpOpenEmptyList = 3;
+    /// <summary>Closed TCP flows that never carried payload; expire with <see cref="TcpClosedList"/>'s timeout.</summary>
+    private const byte TcpClosedEmptyList = 4;
+    private const int ListCount = 5;
 
     private readonly FlowTableOptions _options;
     private readonly IFlowConsumer _consumer;
     private readonly Dictionary<FlowKey, Flow> _flows;
     private readonly Flow?[] _expiryHead = new Flow?[ListCount];
     private readonly Flow?[] _expiryTail = new Flow?[ListCount];
-    private readonly long[] _timeoutMicros = new long[ListCount];
+    private readonly long[] _timeoutMicros = new long[TcpClosedList + 1];
     private readonly int _maxFlows;
     private readonly int _maxSegments;
     private readonly int _maxBufferedBytes;
@@ -156,6 +166,13 @@ public sealed partial class FlowTable
         if (!payload.IsEmpty)
         {
             flow.CountExchange(fromClient, timestampMicros);
+            if (flow.ExpiryList >= TcpOpenEmptyList)
+            {
+                // First payload byte: no longer first in line for capacity eviction.
+                Unlink(flow);
+                flow.ExpiryList = flow.ExpiryList == TcpOpenEmptyList ? TcpOpenList : TcpClosedList;
+                Append(flow);
+            }
         }
         // Merged or jittery captures can step back in time; last-seen never does.
         if (timestampMicros > flow.LastSeenMicros)
@@ -178,14 +195,22 @@ public sealed partial class FlowTable
     /// <summary>Expires flows idle at <paramref name="nowMicros"/> (packet time).</summary>
     public void ExpireIdle(long nowMicros)
     {
-        for (byte list = 0; list < ListCount; list++)
+        ExpireIdle(TcpOpenList, TcpOpenEmptyList, nowMicros);
+        ExpireIdle(UdpList, UdpList, nowMicros);
+        ExpireIdle(TcpClosedList, TcpClosedEmptyList, nowMicros);
+    }
+
+    /// <summary>
+    /// Two lists sharing a timeout are walked together, older head first, so flows still end
+    /// in the order they went quiet, as they did before payload-less flows had lists of their own.
+    /// </summary>
+    private void ExpireIdle(byte list, byte emptyList, long nowMicros)
+    {
+        var timeout = _timeoutMicros[list];
+        Flow? flow;
+        while ((flow = Older(_expiryHead[list], _expiryHead[emptyList])) is not null && nowMicros - flow.LastSeenMicros >= timeout)
         {
-            var timeout = _timeoutMicros[list];
-            Flow? flow;
-            while ((flow = _expiryHead[list]) is not null && nowMicros - flow.LastSeenMicros >= timeout)
-            {
-                EndFlow(flow, ExpiryReason(flow), nowMicros);
-            }
+            EndFlow(flow, ExpiryReason(flow), nowMicros);
         }
     }
 
@@ -214,7 +239,7 @@ public sealed partial class FlowTable
     {
         if (ActiveFlows >= _maxFlows)
         {
-            EvictLeastRecentlySeen(timestampMicros);
+            EvictForCapacity(timestampMicros);
         }
 
         var flow = _free;
@@ -268,7 +293,9 @@ public sealed partial class FlowTable
         ActiveFlows++;
         Counters.FlowsCreated++;
 
-        flow.ExpiryList = packet.Transport == TransportProtocol.Tcp ? TcpOpenList : UdpList;
+        // A TCP flow starts payload-less; Process moves it on at its first payload byte, even
+        // when that byte is on the very packet that created the flow (mid-session capture).
+        flow.ExpiryList = packet.Transport == TransportProtocol.Tcp ? TcpOpenEmptyList : UdpList;
         Append(flow);
         flow.CreatedPrev = _createdTail;
         if (_createdTail is null)
@@ -285,22 +312,29 @@ public sealed partial class FlowTable
         return flow;
     }
 
-    private void EvictLeastRecentlySeen(long timestampMicros)
+    /// <summary>Makes room for one flow: the least recently seen payload-less flow, else the least recently seen flow.</summary>
+    private void EvictForCapacity(long timestampMicros)
     {
-        Flow? oldest = null;
-        for (var list = 0; list < ListCount; list++)
+        var victim = Older(_expiryHead[TcpOpenEmptyList], _expiryHead[TcpClosedEmptyList]);
+        if (victim is not null)
         {
-            var head = _expiryHead[list];
-            if (head is not null && (oldest is null || head.LastSeenMicros < oldest.LastSeenMicros))
+            Counters.FlowsEvictedWithoutPayload++;
+        }
+        else
+        {
+            for (var list = 0; list < ListCount; list++)
             {
-                oldest = head;
+                victim = Older(victim, _expiryHead[list]);
             }
         }
-        if (oldest is not null)
+        if (victim is not null)
         {
-            EndFlow(oldest, FlowEndReason.Capacity, timestampMicros);
+            EndFlow(victim, FlowEndReason.Capacity, timestampMicros);
         }
     }
+
+    private static Flow? Older(Flow? a, Flow? b) =>
+        a is null || (b is not null && b.LastSeenMicros < a.LastSeenMicros) ? b : a;
 
     private void Close(Flow flow, FlowCloseState state)
     {
@@ -310,7 +344,7 @@ public sealed partial class FlowTable
         }
         flow.CloseState = state;
         Unlink(flow);
-        flow.ExpiryList = TcpClosedList;
+        flow.ExpiryList = flow.ExpiryList == TcpOpenEmptyList ? TcpClosedEmptyList : TcpClosedList;
         Append(flow);
     }
 

@@ -2,7 +2,10 @@ namespace PoolDetector.Core.Flows;
 
 public sealed class FlowTableOptions
 {
-    /// <summary>Hard cap on concurrent flows; the least recently seen flow is evicted beyond it.</summary>
+    /// <summary>
+    /// Hard cap on concurrent flows. Beyond it the least recently seen flow that carried no
+    /// payload is evicted, else the least recently seen flow.
+    /// </summary>
     public int MaxFlows { get; set; } = 262_144;
 
     public TimeSpan TcpIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);

@@ -39,6 +39,7 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
     private readonly Counter _enginePackets;
     private readonly Gauge _flowsActive;
     private readonly Counter _flowsCreated;
+    private readonly Counter _flowsEvictedWithoutPayload;
     private readonly Counter _flowsEnded;
     private readonly Counter _streamGaps;
     private readonly Counter _streamGapBytes;
@@ -74,6 +75,7 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
     private readonly CumulativeSeries[] _engineOutcomes;
     private readonly CumulativeSeries[] _flowEnds;
     private readonly CumulativeSeries _flowsCreatedSeries;
+    private readonly CumulativeSeries _flowsEvictedWithoutPayloadSeries;
     private readonly CumulativeSeries _gaps;
     private readonly CumulativeSeries _gapBytes;
     private readonly CumulativeSeries _jsonParsed;
@@ -111,6 +113,8 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
         _flowsCreated = factory.CreateCounter(Prefix + "flows_created_total", "Flows created in the flow table.");
         _flowsEnded = factory.CreateCounter(Prefix + "flows_ended_total",
             "Flows ended, by reason: fin, reset, idle, capacity (evicted because the table was full), end_of_input.", "reason");
+        _flowsEvictedWithoutPayload = factory.CreateCounter(Prefix + "flows_evicted_without_payload_total",
+            "The part of flows_ended_total{reason=\"capacity\"} that had carried no payload (SYN-only, scans, bare handshakes): evicted first, before any flow with payload.");
         _streamGaps = factory.CreateCounter(Prefix + "stream_gaps_total", "TCP stream gaps skipped (bytes never seen: loss, drops, snap length).");
         _streamGapBytes = factory.CreateCounter(Prefix + "stream_gap_bytes_total", "Bytes covered by skipped TCP stream gaps.");
         _detections = factory.CreateCounter(Prefix + "detections_total",
@@ -179,6 +183,7 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
             new(_flowsEnded.WithLabels("end_of_input")),
         ];
         _flowsCreatedSeries = new(_flowsCreated);
+        _flowsEvictedWithoutPayloadSeries = new(_flowsEvictedWithoutPayload);
         _gaps = new(_streamGaps);
         _gapBytes = new(_streamGapBytes);
         _jsonParsed = new(_jsonMessages.WithLabels("parsed"));
@@ -376,6 +381,7 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
         _flowEnds[2].Update(flows.FlowsEndedIdle);
         _flowEnds[3].Update(flows.FlowsEvictedCapacity);
         _flowEnds[4].Update(flows.FlowsEndedEndOfInput);
+        _flowsEvictedWithoutPayloadSeries.Update(flows.FlowsEvictedWithoutPayload);
         _gaps.Update(flows.Gaps);
         _gapBytes.Update(flows.GapBytes);
 

@@ -46,6 +46,9 @@ internal sealed partial class DaemonProcess : IDisposable
 
     public string Describe() => _process.Describe();
 
+    /// <summary>The daemon's PID (<c>ip netns exec</c> execs it in place), for /proc.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Starts the daemon capturing on <paramref name="iface"/> and waits until it captures and serves /metrics.</summary>
     /// <param name="extraSettings">More options of section PoolDetector, overriding these (evidence captures are off unless set here).</param>
     /// <param name="program">The daemon to run: a pooldetector.dll (through dotnet) or a published executable; default the build's beside the tests.</param>

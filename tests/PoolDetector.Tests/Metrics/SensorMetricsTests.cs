@@ -85,6 +85,7 @@ public partial class SensorMetricsTests
         Assert.Equal(flows.FlowsEndedIdle, scrape["pooldetector_flows_ended_total{reason=\"idle\"}"]);
         Assert.Equal(flows.FlowsEvictedCapacity, scrape["pooldetector_flows_ended_total{reason=\"capacity\"}"]);
         Assert.Equal(flows.FlowsEndedEndOfInput, scrape["pooldetector_flows_ended_total{reason=\"end_of_input\"}"]);
+        Assert.Equal(flows.FlowsEvictedWithoutPayload, scrape["pooldetector_flows_evicted_without_payload_total{}"]);
         Assert.Equal(1, flows.FlowsCreated);
         Assert.Equal(1, scrape["pooldetector_flows_created_total{}"]);
         Assert.Equal(1, flows.FlowsEndedFin + flows.FlowsEndedReset + flows.FlowsEndedIdle + flows.FlowsEvictedCapacity + flows.FlowsEndedEndOfInput);
@@ -323,7 +324,7 @@ public partial class SensorMetricsTests
         }
 
         var types = scrape.Types.Where(t => t.Key.StartsWith("pooldetector_", StringComparison.Ordinal)).ToList();
-        Assert.Equal(39, types.Count);
+        Assert.Equal(40, types.Count);
         foreach (var (name, type) in types)
         {
             Assert.Contains(type, new[] { "counter", "gauge" });
