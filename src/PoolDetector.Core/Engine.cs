@@ -37,6 +37,7 @@ public sealed class Engine
     private readonly FlowTable _flows;
     private readonly Detector _detector;
     private long _lastTimestamp;
+    private long _frameNumber;
 
     /// <param name="learned">Pool endpoints learned before (the daemon keeps them across restarts); null starts empty.</param>
     public Engine(RuleSet rules, EngineOptions options, IDetectionSink sink, LearnedPools? learned = null)
@@ -78,6 +79,9 @@ public sealed class Engine
 
     public RuleSet Rules => _detector.Rules;
 
+    /// <summary>Where in the input the flow being reported ended; valid while a sink handles a detection reported at a flow's end.</summary>
+    public FlowEndPosition ReportPosition => _flows.EndPosition;
+
     /// <summary>New flows are inspected with <paramref name="rules"/>; open flows finish with theirs. Call on the packet thread.</summary>
     public void ReplaceRules(RuleSet rules) => _detector.ReplaceRules(rules);
 
@@ -85,20 +89,40 @@ public sealed class Engine
     /// Advances packet time without a packet (a quiet link): expires idle flows, so their
     /// detections are reported. Live capture calls it periodically with the wall clock.
     /// </summary>
-    public void AdvanceTime(long timestampMicros)
+    public void AdvanceTime(long timestampMicros) => AdvanceTime(timestampMicros, _frameNumber);
+
+    /// <summary>
+    /// Frame <paramref name="frameNumber"/> went to another engine (<c>analyze --workers</c>):
+    /// flows idle at its time end here at the same point of the input as in a single engine.
+    /// </summary>
+    public void AdvanceTime(long timestampMicros, long frameNumber)
     {
+        _frameNumber = frameNumber;
         if (timestampMicros > _lastTimestamp)
         {
             _lastTimestamp = timestampMicros;
         }
-        _flows.ExpireIdle(_lastTimestamp);
+        _flows.ExpireIdle(_lastTimestamp, frameNumber);
     }
 
     /// <summary>Processes one captured frame. <paramref name="timestampMicros"/>: capture time, microseconds since the Unix epoch.</summary>
-    public void ProcessFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros)
+    public void ProcessFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros) =>
+        ProcessFrame(linkType, frame, timestampMicros, _frameNumber + 1, shadow: false);
+
+    /// <summary>
+    /// Processes frame <paramref name="frameNumber"/> of the input (1-based, every frame
+    /// counted, also those that went to other engines). A <paramref name="shadow"/> frame is
+    /// another engine's, seen here only for what it teaches (see <see cref="Flow.Shadow"/>):
+    /// not counted, never reported.
+    /// </summary>
+    public void ProcessFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros, long frameNumber, bool shadow)
     {
-        Counters.Frames++;
-        Counters.Bytes += frame.Length;
+        _frameNumber = frameNumber;
+        if (!shadow)
+        {
+            Counters.Frames++;
+            Counters.Bytes += frame.Length;
+        }
         // Packet time drives expiry; a capture's clock can step back, so never go backwards.
         if (timestampMicros > _lastTimestamp)
         {
@@ -107,12 +131,18 @@ public sealed class Engine
         var status = PacketDecoder.Decode(linkType, frame, out var packet);
         if (status != DecodeStatus.Ok)
         {
-            Counters.NotDecoded[(int)status]++;
+            if (!shadow)
+            {
+                Counters.NotDecoded[(int)status]++;
+            }
             return;
         }
-        Counters.Decoded++;
+        if (!shadow)
+        {
+            Counters.Decoded++;
+        }
         // The flow table expires idle flows itself, on this packet's time.
-        _flows.Process(packet, frame, _lastTimestamp);
+        _flows.Process(packet, frame, _lastTimestamp, frameNumber, shadow);
     }
 
     /// <summary>Ends all open flows (end of a capture file), reporting their detections.</summary>

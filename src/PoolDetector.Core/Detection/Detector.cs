@@ -106,6 +106,16 @@ public sealed class Detector : IFlowConsumer
 
     private const ushort DnsPort = 53;
 
+    /// <summary>
+    /// Whether packets between these ports may carry what other flows are judged by: DNS
+    /// answers (bound to the client that asked) and DHCP leases (host names). Engines that each
+    /// hold some of the flows (<c>analyze --workers</c>) must all see these packets.
+    /// </summary>
+    public static bool TeachesOtherFlows(TransportProtocol transport, ushort sourcePort, ushort destinationPort) =>
+        sourcePort == DnsPort || destinationPort == DnsPort
+        || (transport == TransportProtocol.Udp
+            && (DhcpParser.IsV4Ports(sourcePort, destinationPort) || DhcpParser.IsV6Ports(sourcePort, destinationPort)));
+
     public void OnPayload(Flow flow, FlowDirection direction, ReadOnlySpan<byte> payload, long timestampMicros)
     {
         ArgumentNullException.ThrowIfNull(flow);
@@ -256,6 +266,11 @@ public sealed class Detector : IFlowConsumer
 
     private void Report(Flow flow, FlowInspection inspection, bool flowEnded)
     {
+        if (flow.Shadow)
+        {
+            // Another engine owns the flow and reports it; this copy only learned from it.
+            return;
+        }
         if (inspection.Framing == FlowFraming.Dhcp)
         {
             // Address assignment, read for attribution: never mining, even to a pool's address

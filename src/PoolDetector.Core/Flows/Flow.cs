@@ -8,8 +8,22 @@ namespace PoolDetector.Core.Flows;
 /// </summary>
 public sealed class Flow
 {
-    /// <summary>Unique per table, increasing in order of creation; the EVE <c>flow_id</c>.</summary>
+    /// <summary>
+    /// The number of the frame that started the flow (the capture's first frame is 1, as
+    /// Wireshark's <c>frame.number</c> counts): unique in a capture and the same however many
+    /// workers analyse it; the EVE <c>flow_id</c>.
+    /// </summary>
     public long Id { get; internal set; }
+
+    /// <summary>The number of the flow's latest frame: its place in the expiry order.</summary>
+    public long LastFrame { get; internal set; }
+
+    /// <summary>
+    /// A copy another worker owns (<c>analyze --workers</c>): DNS and DHCP flows are seen by
+    /// every worker, so each keeps the answers and leases its own flows are judged by, but only
+    /// the owner's copy is counted and reported.
+    /// </summary>
+    public bool Shadow { get; internal set; }
 
     public TransportProtocol Transport { get; internal set; }
     public ushort OuterVlan { get; internal set; }
@@ -106,6 +120,8 @@ public sealed class Flow
     internal void Reset()
     {
         Id = 0;
+        LastFrame = 0;
+        Shadow = false;
         Transport = default;
         OuterVlan = 0;
         InnerVlan = 0;

@@ -12,7 +12,10 @@ namespace PoolDetector.Core.Flows;
 /// for TCP flows that have carried no payload in either direction yet, open and closed again.
 /// A packet moves its flow to the tail of its list, so each list is ordered by last-seen and
 /// <see cref="ExpireIdle"/> only looks at list heads: amortised O(1). A TCP flow leaves its
-/// payload-less list for the ordinary one at its first payload byte and never goes back.</para>
+/// payload-less list for the ordinary one at its first payload byte and never goes back.
+/// Flows that expire at the same packet end in the order of their last frames, whichever list
+/// they are on, so that tables each holding some of the flows (<c>analyze --workers</c>) end
+/// them in the order one table would.</para>
 /// <para>Capacity eviction takes the older head of the two payload-less lists: the least
 /// recently seen flow that never carried a byte (a SYN, a scan probe, a bare handshake). Only
 /// when there is none does it take the oldest of all heads, the least recently seen flow
@@ -48,7 +51,7 @@ public sealed partial class FlowTable
     private readonly Dictionary<FlowKey, Flow> _flows;
     private readonly Flow?[] _expiryHead = new Flow?[ListCount];
     private readonly Flow?[] _expiryTail = new Flow?[ListCount];
-    private readonly long[] _timeoutMicros = new long[TcpClosedList + 1];
+    private readonly long[] _timeoutMicros = new long[ListCount];
     private readonly int _maxFlows;
     private readonly int _maxSegments;
     private readonly int _maxBufferedBytes;
@@ -65,7 +68,9 @@ public sealed partial class FlowTable
     private Flow? _createdHead;
     private Flow? _createdTail;
     private Flow? _free;
-    private long _nextId = 1;
+    /// <summary>The number of the frame being processed (or the last one), see <see cref="Flow.Id"/>.</summary>
+    private long _frameNumber;
+    private FlowEndStep _endStep;
 
     public FlowTable(FlowTableOptions options, IFlowConsumer consumer)
     {
@@ -82,6 +87,8 @@ public sealed partial class FlowTable
         _timeoutMicros[TcpOpenList] = ToMicros(options.TcpIdleTimeout);
         _timeoutMicros[UdpList] = ToMicros(options.UdpIdleTimeout);
         _timeoutMicros[TcpClosedList] = ToMicros(options.TcpClosedTimeout);
+        _timeoutMicros[TcpOpenEmptyList] = _timeoutMicros[TcpOpenList];
+        _timeoutMicros[TcpClosedEmptyList] = _timeoutMicros[TcpClosedList];
         _outOfOrderTimeoutMicros = ToMicros(options.OutOfOrderTimeout);
         _maxBufferedBytesTotal = options.MaxBufferedBytesTotal;
         // Grown only when new flows appear; pre-sizing to MaxFlows would cost tens of MB up front.
@@ -98,10 +105,20 @@ public sealed partial class FlowTable
 
     public FlowTableOptions Options => _options;
 
+    /// <summary>
+    /// Where in the input the flow being ended is ended: valid during
+    /// <see cref="IFlowConsumer.OnFlowEnded"/>. Reports from several tables sorted by it come
+    /// out in the order one table would have made them.
+    /// </summary>
+    public FlowEndPosition EndPosition { get; private set; }
+
     /// <summary>Processes one decoded packet; <paramref name="frame"/> is the frame it was decoded from.</summary>
-    public void Process(in DecodedPacket packet, ReadOnlySpan<byte> frame, long timestampMicros)
+    /// <param name="frameNumber">The frame's number in the input (1-based, frames that did not decode counted too); 0: the one after the last.</param>
+    /// <param name="shadow">A frame another table owns (see <see cref="Flow.Shadow"/>): a flow it starts is a shadow.</param>
+    public void Process(in DecodedPacket packet, ReadOnlySpan<byte> frame, long timestampMicros, long frameNumber = 0, bool shadow = false)
     {
-        ExpireIdle(timestampMicros);
+        ExpireIdle(timestampMicros, frameNumber == 0 ? _frameNumber + 1 : frameNumber);
+        _endStep = FlowEndStep.Frame;
 
         var isTcp = packet.Transport == TransportProtocol.Tcp;
         if (!isTcp && packet.Transport != TransportProtocol.Udp)
@@ -140,7 +157,7 @@ public sealed partial class FlowTable
                 Counters.PacketsWithoutFlow++;
                 return;
             }
-            flow = CreateFlow(key, packet, flags, timestampMicros);
+            flow = CreateFlow(key, packet, flags, timestampMicros, shadow);
         }
 
         var fromClient = packet.SourcePort == flow.ClientPort && packet.Source == flow.ClientAddress;
@@ -179,6 +196,7 @@ public sealed partial class FlowTable
         {
             flow.LastSeenMicros = timestampMicros;
         }
+        flow.LastFrame = _frameNumber;
         MoveToTail(flow);
 
         var direction = fromClient ? FlowDirection.ClientToServer : FlowDirection.ServerToClient;
@@ -193,30 +211,38 @@ public sealed partial class FlowTable
     }
 
     /// <summary>Expires flows idle at <paramref name="nowMicros"/> (packet time).</summary>
-    public void ExpireIdle(long nowMicros)
-    {
-        ExpireIdle(TcpOpenList, TcpOpenEmptyList, nowMicros);
-        ExpireIdle(UdpList, UdpList, nowMicros);
-        ExpireIdle(TcpClosedList, TcpClosedEmptyList, nowMicros);
-    }
+    public void ExpireIdle(long nowMicros) => ExpireIdle(nowMicros, _frameNumber);
 
-    /// <summary>
-    /// Two lists sharing a timeout are walked together, older head first, so flows still end
-    /// in the order they went quiet, as they did before payload-less flows had lists of their own.
-    /// </summary>
-    private void ExpireIdle(byte list, byte emptyList, long nowMicros)
+    /// <summary>Expires flows idle at <paramref name="nowMicros"/>, the time of frame <paramref name="frameNumber"/>.</summary>
+    public void ExpireIdle(long nowMicros, long frameNumber)
     {
-        var timeout = _timeoutMicros[list];
-        Flow? flow;
-        while ((flow = Older(_expiryHead[list], _expiryHead[emptyList])) is not null && nowMicros - flow.LastSeenMicros >= timeout)
+        _frameNumber = frameNumber;
+        _endStep = FlowEndStep.Expiry;
+        while (true)
         {
-            EndFlow(flow, ExpiryReason(flow), nowMicros);
+            // Each list is in last-frame order; of the heads that are due, the earliest goes first.
+            Flow? next = null;
+            for (byte list = 0; list < ListCount; list++)
+            {
+                var head = _expiryHead[list];
+                if (head is not null && nowMicros - head.LastSeenMicros >= _timeoutMicros[list]
+                    && (next is null || head.LastFrame < next.LastFrame))
+                {
+                    next = head;
+                }
+            }
+            if (next is null)
+            {
+                return;
+            }
+            EndFlow(next, ExpiryReason(next), nowMicros);
         }
     }
 
     /// <summary>Ends every open flow with <see cref="FlowEndReason.EndOfInput"/>, in creation order.</summary>
     public void EndAll(long timestampMicros)
     {
+        _endStep = FlowEndStep.EndOfInput;
         while (_createdHead is not null)
         {
             EndFlow(_createdHead, FlowEndReason.EndOfInput, timestampMicros);
@@ -235,7 +261,7 @@ public sealed partial class FlowTable
         _ => FlowEndReason.Idle,
     };
 
-    private Flow CreateFlow(in FlowKey key, in DecodedPacket packet, TcpFlags flags, long timestampMicros)
+    private Flow CreateFlow(in FlowKey key, in DecodedPacket packet, TcpFlags flags, long timestampMicros, bool shadow)
     {
         if (ActiveFlows >= _maxFlows)
         {
@@ -267,7 +293,8 @@ public sealed partial class FlowTable
             senderIsClient = packet.SourcePort >= packet.DestinationPort;
         }
 
-        flow.Id = _nextId++;
+        flow.Id = _frameNumber;
+        flow.Shadow = shadow;
         flow.Transport = packet.Transport;
         flow.OuterVlan = packet.OuterVlan;
         flow.InnerVlan = packet.InnerVlan;
@@ -291,7 +318,10 @@ public sealed partial class FlowTable
 
         _flows.Add(key, flow);
         ActiveFlows++;
-        Counters.FlowsCreated++;
+        if (!shadow)
+        {
+            Counters.FlowsCreated++;
+        }
 
         // A TCP flow starts payload-less; Process moves it on at its first payload byte, even
         // when that byte is on the very packet that created the flow (mid-session capture).
@@ -361,13 +391,20 @@ public sealed partial class FlowTable
             ReleaseSegments(flow.ToClient);
         }
 
-        switch (reason)
+        EndPosition = _endStep switch
+        {
+            FlowEndStep.Expiry => new FlowEndPosition(_frameNumber, FlowEndStep.Expiry, flow.LastFrame),
+            FlowEndStep.Frame => new FlowEndPosition(_frameNumber, FlowEndStep.Frame, 0),
+            _ => new FlowEndPosition(long.MaxValue, FlowEndStep.EndOfInput, flow.Id),
+        };
+        switch (flow.Shadow ? (FlowEndReason)byte.MaxValue : reason)
         {
             case FlowEndReason.Fin: Counters.FlowsEndedFin++; break;
             case FlowEndReason.Reset: Counters.FlowsEndedReset++; break;
             case FlowEndReason.Idle: Counters.FlowsEndedIdle++; break;
             case FlowEndReason.Capacity: Counters.FlowsEvictedCapacity++; break;
-            default: Counters.FlowsEndedEndOfInput++; break;
+            case FlowEndReason.EndOfInput: Counters.FlowsEndedEndOfInput++; break;
+            default: break; // a shadow: counted by the table that owns it
         }
         _consumer.OnFlowEnded(flow, reason, timestampMicros);
 

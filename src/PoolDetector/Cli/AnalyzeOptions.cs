@@ -31,4 +31,10 @@ internal sealed record AnalyzeOptions(IReadOnlyList<string> Inputs, OutputFormat
 
     /// <summary>--stats: a line of what the run cost (packets, time, allocations, collections) on stderr at the end.</summary>
     public bool Stats { get; init; }
+
+    /// <summary>--workers N: engines analysing each file side by side, each on its own share of the flows.</summary>
+    public int Workers { get; init; } = 1;
+
+    /// <summary>More would only add threads that wait for a core; a bound, like everything else.</summary>
+    public const int MaxWorkers = 64;
 }

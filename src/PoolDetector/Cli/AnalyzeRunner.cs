@@ -35,7 +35,12 @@ internal static class AnalyzeRunner
         var learnedOutOk = options.LearnedOut is null || CheckLearnedOut(options.LearnedOut, console);
         var evidenceOk = options.Evidence is null || CheckEvidence(options, console);
         var attribution = CreateAttribution(options, console);
-        if (rulesDirectory is null || files is null || !learnedOutOk || !evidenceOk || attribution is null)
+        var workersOk = options.Workers is >= 1 and <= AnalyzeOptions.MaxWorkers;
+        if (!workersOk)
+        {
+            console.WriteError($"--workers {options.Workers}: must be 1-{AnalyzeOptions.MaxWorkers}");
+        }
+        if (rulesDirectory is null || files is null || !learnedOutOk || !evidenceOk || attribution is null || !workersOk)
         {
             return ExitCodes.Usage;
         }
@@ -78,9 +83,9 @@ internal static class AnalyzeRunner
                     }
                 }
 
-                var analysis = new FileAnalysis(rules, file, output, totals, attribution, evidence);
+                var analysis = new FileAnalysis(rules, file, output, totals, attribution, evidence, options.Workers);
                 var fileNumber = i + 1;
-                var result = ReadAhead.ReadAll(reader, analysis, read => progress.Update(fileNumber, files.Count, file, bytesBefore + read.Bytes));
+                var result = analysis.Read(reader, read => progress.Update(fileNumber, files.Count, file, bytesBefore + read.Bytes));
                 // Flows still open at a truncation point are reported like any others.
                 analysis.Finish();
                 if (analysis.EvidenceProblems.Count + analysis.EvidenceWarnings.Count > 0)
@@ -101,7 +106,7 @@ internal static class AnalyzeRunner
                 }
                 if (learned is not null)
                 {
-                    foreach (var endpoint in analysis.Learned.Endpoints)
+                    foreach (var endpoint in analysis.Learned.SelectMany(pools => pools.Endpoints))
                     {
                         learned.Merge(endpoint);
                     }

@@ -152,9 +152,16 @@ internal static class CliApp
             Description = "At the end, one line on stderr with what the run cost: packets, flows, wall and CPU seconds, bytes allocated (in all and per packet), garbage collections per generation; the whole process's figures.",
         };
 
+        var workers = new Option<int>("--workers")
+        {
+            Description = "Analyse each file with N engines on N threads, each reading the file and analysing the flows to its share of the server addresses (all flows to one pool meet in one engine; DNS and DHCP are seen by all). The detections and their order are those of one engine. Default 1.",
+            DefaultValueFactory = _ => 1,
+            HelpName = "N",
+        };
+
         var command = new Command("analyze",
             """
-            Analyse capture files for cryptocurrency mining; each file is analysed on its own (flow ids restart per file).
+            Analyse capture files for cryptocurrency mining; each file is analysed on its own (a flow_id is the number of the flow's first frame in its file, as Wireshark numbers frames).
             Results go to stdout; errors, warnings and progress (on a terminal, for long runs) go to stderr.
 
             Exit codes:
@@ -177,6 +184,7 @@ internal static class CliApp
             wallets,
             walletKey,
             stats,
+            workers,
         };
         command.SetAction(parse =>
         {
@@ -195,6 +203,7 @@ internal static class CliApp
                 Wallets = parse.GetValue(wallets) ?? "none",
                 WalletKey = parse.GetValue(walletKey) ?? Environment.GetEnvironmentVariable(WalletKeyVariable),
                 Stats = parse.GetValue(stats),
+                Workers = parse.GetValue(workers),
             };
             return AnalyzeRunner.Run(options, console);
         });

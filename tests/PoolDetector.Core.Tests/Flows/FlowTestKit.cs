@@ -57,10 +57,17 @@ internal static class TestPackets
 internal sealed record EndedFlow(long Id, FlowEndReason Reason, long At, long PacketsToServer, long PacketsToClient,
     long BytesToServer, long BytesToClient, Endpoint Client, Endpoint Server, bool OrientationFromSyn);
 
-/// <summary>Records every call; payload per flow and direction is kept as text with gaps marked <c>[gap N]</c>.</summary>
+/// <summary>
+/// Records every call; payload per flow and direction is kept as text with gaps marked
+/// <c>[gap N]</c>. Flows are named 1, 2, 3 in the order they started (their <see cref="Flow.Id"/>
+/// is the number of the frame that started them, which tests need not count).
+/// </summary>
 internal sealed class RecordingConsumer : IFlowConsumer
 {
     private readonly Dictionary<(long, FlowDirection), StringBuilder> _streams = [];
+    private readonly Dictionary<long, long> _numberById = [];
+
+    private long Number(Flow flow) => _numberById[flow.Id];
 
     public List<string> Events { get; } = [];
     public List<Flow> StartedFlows { get; } = [];
@@ -75,27 +82,28 @@ internal sealed class RecordingConsumer : IFlowConsumer
     public void OnFlowStarted(Flow flow, long timestampMicros)
     {
         StartedFlows.Add(flow);
-        Events.Add($"start {flow.Id}");
+        _numberById[flow.Id] = _numberById.Count + 1;
+        Events.Add($"start {Number(flow)}");
     }
 
     public void OnPayload(Flow flow, FlowDirection direction, ReadOnlySpan<byte> payload, long timestampMicros)
     {
         var text = Encoding.ASCII.GetString(payload);
-        Builder(flow.Id, direction).Append(text);
-        Events.Add($"data {flow.Id} {Short(direction)} {text}");
+        Builder(Number(flow), direction).Append(text);
+        Events.Add($"data {Number(flow)} {Short(direction)} {text}");
         AfterPayload?.Invoke(flow, direction, text);
     }
 
     public void OnGap(Flow flow, FlowDirection direction, long missingBytes, long timestampMicros)
     {
-        Builder(flow.Id, direction).Append($"[gap {missingBytes}]");
-        Events.Add($"gap {flow.Id} {Short(direction)} {missingBytes}");
+        Builder(Number(flow), direction).Append($"[gap {missingBytes}]");
+        Events.Add($"gap {Number(flow)} {Short(direction)} {missingBytes}");
     }
 
     public void OnFlowEnded(Flow flow, FlowEndReason reason, long timestampMicros)
     {
-        Events.Add($"end {flow.Id} {reason}");
-        Ended.Add(new EndedFlow(flow.Id, reason, timestampMicros, flow.PacketsToServer, flow.PacketsToClient,
+        Events.Add($"end {Number(flow)} {reason}");
+        Ended.Add(new EndedFlow(Number(flow), reason, timestampMicros, flow.PacketsToServer, flow.PacketsToClient,
             flow.BytesToServer, flow.BytesToClient, new Endpoint(flow.ClientAddress, flow.ClientPort),
             new Endpoint(flow.ServerAddress, flow.ServerPort), flow.OrientationFromSyn));
     }
