@@ -45,7 +45,7 @@ public sealed partial class LogInjectionTests
         AssertNoRawControls(table.Stdout, "analyze's table");
         Assert.Contains(@"\x1b[2J", table.Stdout, StringComparison.Ordinal);
         var csv = CliProcess.RunProcess("analyze", "--format", "csv", pcap);
-        var records = CsvRecords(csv.Stdout);
+        var records = Csv.Records(csv.Stdout);
         Assert.Equal(detections.Length + 1, records.Count); // the header, then one record per detection
         Assert.All(records, r => Assert.Equal(records[0].Count, r.Count));
 
@@ -128,57 +128,6 @@ public sealed partial class LogInjectionTests
     {
         var bad = text.Select((c, i) => (c, i)).FirstOrDefault(p => (p.c < ' ' && p.c != '\n') || p.c is >= '\u007f' and <= '\u009f' or '\u2028' or '\u2029');
         Assert.True(bad == default, $"{what} holds U+{(int)bad.c:X4} raw at {bad.i}: ...{text[Math.Max(0, bad.i - 80)..Math.Min(text.Length, bad.i + 20)]}...");
-    }
-
-    /// <summary>RFC 4180: fields, quoted ones holding commas, quotes and line breaks.</summary>
-    private static List<List<string>> CsvRecords(string text)
-    {
-        var records = new List<List<string>>();
-        var record = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    field.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                record.Add(field.ToString());
-                field.Clear();
-            }
-            else if (c == '\n')
-            {
-                record.Add(field.ToString().TrimEnd('\r'));
-                field.Clear();
-                records.Add(record);
-                record = [];
-            }
-            else
-            {
-                field.Append(c);
-            }
-        }
-        Assert.False(quoted, "the CSV ends inside a quoted field");
-        return records;
     }
 
     /// <summary>The daemon's console format: UTC timestamp, level, category[event id].</summary>

@@ -323,7 +323,7 @@ public partial class SensorMetricsTests
         }
 
         var types = scrape.Types.Where(t => t.Key.StartsWith("pooldetector_", StringComparison.Ordinal)).ToList();
-        Assert.Equal(39, types.Count);
+        Assert.Equal(40, types.Count);
         foreach (var (name, type) in types)
         {
             Assert.Contains(type, new[] { "counter", "gauge" });
