@@ -41,6 +41,8 @@ internal sealed partial class EvidenceWriter
     private long _queuedBytes;
     /// <summary>Writer task only: evidence bytes on disk, as of the last sweep plus what was written since.</summary>
     private long _diskBytes;
+    /// <summary>Writer task only: captures failed in a row since the last one written; -1 while writing works.</summary>
+    private long _failedInRow = -1;
     private Action? _onCompleted;
     private Task? _task;
 
@@ -235,10 +237,26 @@ internal sealed partial class EvidenceWriter
         {
             EvidenceFile.Discard(capture.Writer, capture.PartialPath);
             _metrics.EvidenceFailed();
-            Log.CaptureFailed(_logger, capture.FullPath, capture.Error!);
+            // The first failure of a run of them is a warning; the rest (a full disk fails every
+            // capture) are counted in the metric and logged at debug, until one is written again.
+            if (_failedInRow < 0)
+            {
+                _failedInRow = 0;
+                Log.CaptureFailed(_logger, capture.FullPath, capture.Error!);
+            }
+            else
+            {
+                Log.CaptureFailedAgain(_logger, capture.FullPath, capture.Error!);
+            }
+            _failedInRow++;
         }
         else
         {
+            if (_failedInRow > 0)
+            {
+                Log.CapturesWrittenAgain(_logger, _failedInRow);
+            }
+            _failedInRow = -1;
             var size = SizeOf(capture.FullPath);
             _diskBytes += size;
             _metrics.EvidenceWritten(size);
@@ -309,8 +327,14 @@ internal sealed partial class EvidenceWriter
         [LoggerMessage(EventId = 801, Level = LogLevel.Warning, Message = "Evidence {Path} is incomplete: {Dropped} frame(s) dropped (evidence queue full), {OtherLinkType} frame(s) of another link type left out, per-file limit reached: {Truncated}")]
         public static partial void CaptureIncomplete(ILogger logger, string path, long dropped, long otherLinkType, bool truncated);
 
-        [LoggerMessage(EventId = 802, Level = LogLevel.Warning, Message = "Evidence {Path} could not be written: {Reason}")]
+        [LoggerMessage(EventId = 802, Level = LogLevel.Warning, Message = "Evidence {Path} could not be written: {Reason}; later failures are counted (pooldetector_evidence_files_total{{result=\"error\"}}) and logged at debug until a capture is written again")]
         public static partial void CaptureFailed(ILogger logger, string path, string reason);
+
+        [LoggerMessage(EventId = 808, Level = LogLevel.Debug, Message = "Evidence {Path} could not be written either: {Reason}")]
+        public static partial void CaptureFailedAgain(ILogger logger, string path, string reason);
+
+        [LoggerMessage(EventId = 809, Level = LogLevel.Information, Message = "Evidence captures are written again, after {Failed} that could not be")]
+        public static partial void CapturesWrittenAgain(ILogger logger, long failed);
 
         [LoggerMessage(EventId = 803, Level = LogLevel.Information, Message = "Evidence retention: deleted {ForAge} file(s) past EvidenceMaxAgeDays and {ForBudget} over EvidenceMaxMiB, oldest first; {Files} file(s), {Bytes} bytes kept in {Directory}")]
         public static partial void Swept(ILogger logger, int forAge, int forBudget, int files, long bytes, string directory);

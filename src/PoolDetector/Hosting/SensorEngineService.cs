@@ -88,7 +88,15 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
         _status.Engine = _engine;
         _status.EvidenceBuffer = _evidence?.Store;
         _status.Memory.Publish(_engine);
-        _eve.Open();
+        try
+        {
+            _eve.Open();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Said as a configuration problem (exit 2), not a crash: a user without write access, say.
+            throw new SensorStartupException($"PoolDetector:EveLog: cannot open {_eve.FilePath}: {e.Message}", e);
+        }
         _evidence?.Start(_handOff.Wake);
         _rules.ReportInitial();
         return base.StartAsync(cancellationToken);

@@ -43,6 +43,10 @@ internal static class SensorHost
             o.UseUtcTimestamp = true;
             o.ColorBehavior = LoggerColorBehavior.Disabled;
         });
+        // The host logs a failed start (a port in use, a missing capability) as an error with the
+        // exception's stack trace; that message is ours to print, once and plainly (Fail below).
+        // Its critical events (a background service stopping the host) still pass.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.AddSystemd();
         // Prometheus metrics: PrometheusSensorMetrics replaces the sensor's no-op ISensorMetrics.
         builder.Services.AddPoolDetectorMetrics();

@@ -30,10 +30,11 @@ internal static class SensorServiceCollectionExtensions
         services.TryAddSingleton(_ => new DetectionAggregator(options.MaxAggregates, options.MaxFlows));
         services.TryAddSingleton<LearnedPoolsStore>();
         services.TryAddSingleton<InventoryReloader>();
-        services.TryAddSingleton(provider => new EveFileSink(options.EveLog, provider.GetRequiredService<ILogger<EveFileSink>>()));
+        services.TryAddSingleton(provider => new EveFileSink(options.EveLog, provider.GetRequiredService<ILogger<EveFileSink>>(),
+            provider.GetRequiredService<SensorStatus>().Outputs));
         services.TryAddSingleton(provider => new AlertDispatcher(
             provider.GetRequiredService<EveFileSink>(),
-            options.EveStdout ? new EveStdoutSink(Console.OpenStandardOutput(), options.StdoutQueueCapacity) : null,
+            options.EveStdout ? new EveStdoutSink(Console.OpenStandardOutput(), options.StdoutQueueCapacity, provider.GetRequiredService<SensorStatus>().Outputs) : null,
             provider.GetRequiredService<DetectionAggregator>(),
             provider.GetRequiredService<ISensorMetrics>(),
             provider.GetRequiredService<ILogger<AlertDispatcher>>(),

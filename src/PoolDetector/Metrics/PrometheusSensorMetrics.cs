@@ -69,6 +69,8 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
     private readonly Counter _evidenceBufferFrames;
     private readonly Gauge _evidenceBufferBytes;
     private readonly Gauge _blocklistEntries;
+    private readonly CumulativeSeries _eveFileDropped;
+    private readonly CumulativeSeries _eveStdoutDropped;
     private readonly OutputSeries[] _outputs;
 
     private readonly InterfaceSeries[] _interfaces;
@@ -163,6 +165,10 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
         _outputs = [.. PoolDetector.Outputs.OutputStatus.Names.Select(name => new OutputSeries(
             status.Outputs[name], outputEvents, outputQueue.WithLabels(name), name == PoolDetector.Outputs.OutputStatus.SyslogName ? outputTruncated.WithLabels(name) : null, name))];
         _blocklistEntries.Set(0);
+        var eveDropped = factory.CreateCounter(Prefix + "eve_events_dropped_total",
+            "EVE events (alerts, evidence, flow_end) that could not be written, by output: file (the EVE file could not be opened or written: disk full), stdout (its queue full, or stdout closed).", "output");
+        _eveFileDropped = new(eveDropped.WithLabels("file"));
+        _eveStdoutDropped = new(eveDropped.WithLabels("stdout"));
         var buildInfo = factory.CreateGauge(Prefix + "build_info", "Always 1: the running version and .NET runtime as labels.", "version", "runtime");
         buildInfo.WithLabels(Version, RuntimeInformation.FrameworkDescription).Set(1);
 
@@ -328,6 +334,8 @@ internal sealed class PrometheusSensorMetrics : ISensorMetrics
                 output.Update();
             }
             _blocklistEntries.Set(Volatile.Read(ref _status.Outputs.BlocklistEntries));
+            _eveFileDropped.Update(Volatile.Read(ref _status.Outputs.EveFileDropped));
+            _eveStdoutDropped.Update(Volatile.Read(ref _status.Outputs.EveStdoutDropped));
             CollectMemories(_status.Memory);
             if (_status.Engine is { } engine)
             {

@@ -1,45 +1,52 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 using PoolDetector.Core.Detection;
 using PoolDetector.Core.Events;
 
 namespace PoolDetector.Outputs;
 
 /// <summary>
-/// The EVE alert file: appended to, one event per line, flushed per line so a SIEM
-/// shipper tailing it sees each alert at once. <see cref="RequestReopen"/> (SIGHUP) makes
-/// the next write close the file and open the path again, so logrotate's move-then-HUP
-/// works: alerts go to the new file, none is lost between. Engine thread only, except
-/// <see cref="RequestReopen"/>.
+/// The EVE alert file: appended to, one event per line, each line written whole with one
+/// call so a SIEM shipper tailing it sees each alert at once. <see cref="RequestReopen"/>
+/// (SIGHUP) makes the next write close the file and open the path again, so logrotate's
+/// move-then-HUP works: alerts go to the new file, none is lost between. An event that cannot
+/// be written (disk full, file unopenable) is dropped and counted
+/// (<see cref="OutputStatus.EveFileDropped"/>), the outage logged once and its end once; the
+/// daemon goes on detecting. Engine thread only, except <see cref="RequestReopen"/>.
 /// </summary>
 internal sealed partial class EveFileSink : IDisposable
 {
     private readonly string _path;
     private readonly ILogger _logger;
+    private readonly OutputStatus _status;
     private readonly ArrayBufferWriter<byte> _buffer = new(2048);
     private Utf8JsonWriter? _writer;
-    private FileStream? _stream;
+    private SafeFileHandle? _file;
     private volatile bool _reopenRequested;
     private long _nextOpenAttempt;
+    /// <summary>Events dropped since the outage began; -1 while writing works (the outage is logged once, not per event).</summary>
+    private long _outageDropped = -1;
 
-    public EveFileSink(string path, ILogger logger)
+    public EveFileSink(string path, ILogger logger, OutputStatus? status = null)
     {
         _path = Path.GetFullPath(path);
         _logger = logger;
+        _status = status ?? new OutputStatus();
     }
 
     public string FilePath => _path;
 
-    /// <summary>Alerts that could not be written (the file could not be opened or written).</summary>
-    public long Failed { get; private set; }
+    /// <summary>Events that could not be written (the file could not be opened or written).</summary>
+    public long Failed => Volatile.Read(ref _status.EveFileDropped);
 
     public long Written { get; private set; }
 
     /// <summary>Opens the file now, so a start-up problem shows at start-up.</summary>
     public void Open()
     {
-        _stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        _file = File.OpenHandle(_path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
         Log.Opened(_logger, _path);
     }
 
@@ -54,18 +61,20 @@ internal sealed partial class EveFileSink : IDisposable
             return;
         }
         _reopenRequested = false;
-        _stream?.Dispose();
-        _stream = null;
-        TryOpen();
+        _file?.Dispose();
+        _file = null;
+        _nextOpenAttempt = 0;
+        TryOpen(out _);
     }
 
     /// <summary>Writes one event line: an alert, or one of its follow-ups (<see cref="EveEventType"/>).</summary>
     public void Write(MiningDetection detection, EveEventType type = EveEventType.Alert)
     {
         ReopenIfRequested();
-        if (_stream is null && !TryOpen())
+        string? problem = null;
+        if (_file is null && !TryOpen(out problem))
         {
-            Failed++;
+            Dropped(problem);
             return;
         }
         _buffer.ResetWrittenCount();
@@ -80,31 +89,64 @@ internal sealed partial class EveFileSink : IDisposable
         EveJson.Write(_writer, detection, type);
         _writer.Flush();
         _buffer.Write("\n"u8);
+        var file = _file!;
+        long end = 0;
         try
         {
-            // One write per line: readers never see half an event followed by another's.
-            _stream!.Write(_buffer.WrittenSpan);
-            _stream.Flush();
-            Written++;
+            // At the file's end as it is now, not a remembered offset: a file truncated under
+            // us (logrotate's copytruncate) is written from its new end, with no hole.
+            end = RandomAccess.GetLength(file);
+            RandomAccess.Write(file, _buffer.WrittenSpan, end);
         }
         catch (IOException e)
         {
-            Failed++;
-            Log.WriteFailed(_logger, _path, e.Message);
-            _stream!.Dispose();
-            _stream = null;
+            // A full disk may take part of the line before it refuses the rest: cut that part
+            // off, or the next event would be glued to half of this one and neither line would
+            // parse. Shrinking a file needs no free space.
+            try
+            {
+                RandomAccess.SetLength(file, end);
+            }
+            catch (IOException)
+            {
+                // Cannot even truncate: start again from a fresh open.
+                file.Dispose();
+                _file = null;
+            }
+            Dropped(e.Message);
+            return;
+        }
+        Written++;
+        if (_outageDropped >= 0)
+        {
+            Log.Recovered(_logger, _path, _outageDropped);
+            _outageDropped = -1;
         }
     }
 
     public void Dispose()
     {
         _writer?.Dispose();
-        _stream?.Dispose();
+        _file?.Dispose();
     }
 
-    private bool TryOpen()
+    private void Dropped(string? problem)
     {
-        // A failing path (disk full, directory gone) is retried at most once a second.
+        Interlocked.Increment(ref _status.EveFileDropped);
+        if (_outageDropped < 0)
+        {
+            // Once per outage: a full disk under a busy sensor would otherwise log every event
+            // (and fill the journal's disk too). The count goes on in the metric.
+            _outageDropped = 0;
+            Log.WriteFailed(_logger, _path, problem ?? "cannot open it");
+        }
+        _outageDropped++;
+    }
+
+    private bool TryOpen(out string? problem)
+    {
+        problem = null;
+        // A failing path (directory gone, no permission) is retried at most once a second.
         var now = Environment.TickCount64;
         if (now < _nextOpenAttempt)
         {
@@ -118,7 +160,7 @@ internal sealed partial class EveFileSink : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _nextOpenAttempt = now + 1000;
-            Log.OpenFailed(_logger, _path, e.Message);
+            problem = e.Message;
             return false;
         }
     }
@@ -128,10 +170,10 @@ internal sealed partial class EveFileSink : IDisposable
         [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Writing alerts to {Path}")]
         public static partial void Opened(ILogger logger, string path);
 
-        [LoggerMessage(EventId = 301, Level = LogLevel.Error, Message = "Cannot open the alert file {Path}: {Reason}; alerts are lost until it can be opened")]
-        public static partial void OpenFailed(ILogger logger, string path, string reason);
-
-        [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "Cannot write the alert file {Path}: {Reason}")]
+        [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "Cannot write the alert file {Path}: {Reason}; events are dropped and counted (pooldetector_eve_events_dropped_total) until it can be written again, detection goes on")]
         public static partial void WriteFailed(ILogger logger, string path, string reason);
+
+        [LoggerMessage(EventId = 303, Level = LogLevel.Information, Message = "Writing alerts to {Path} again; {Dropped} event(s) were dropped while it could not be written")]
+        public static partial void Recovered(ILogger logger, string path, long dropped);
     }
 }

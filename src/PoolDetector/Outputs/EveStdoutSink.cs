@@ -14,11 +14,12 @@ internal sealed class EveStdoutSink : IAsyncDisposable
     private readonly Channel<byte[]> _queue;
     private readonly Stream _output;
     private readonly Task _writer;
-    private long _dropped;
+    private readonly OutputStatus _status;
 
-    public EveStdoutSink(Stream output, int capacity)
+    public EveStdoutSink(Stream output, int capacity, OutputStatus? status = null)
     {
         _output = output;
+        _status = status ?? new OutputStatus();
         _queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
@@ -29,7 +30,7 @@ internal sealed class EveStdoutSink : IAsyncDisposable
         _writer = Task.Run(WriteAsync);
     }
 
-    public long Dropped => Interlocked.Read(ref _dropped);
+    public long Dropped => Interlocked.Read(ref _status.EveStdoutDropped);
 
     /// <summary>Engine thread: queues one event line; never waits.</summary>
     public void Write(MiningDetection detection, EveEventType type = EveEventType.Alert) => Enqueue(EveJson.ToJson(detection, type));
@@ -40,7 +41,7 @@ internal sealed class EveStdoutSink : IAsyncDisposable
         var line = System.Text.Encoding.UTF8.GetBytes(json + "\n");
         if (!_queue.Writer.TryWrite(line))
         {
-            Interlocked.Increment(ref _dropped);
+            Interlocked.Increment(ref _status.EveStdoutDropped);
         }
     }
 
@@ -70,7 +71,7 @@ internal sealed class EveStdoutSink : IAsyncDisposable
             catch (IOException)
             {
                 // stdout closed: count the rest as dropped.
-                Interlocked.Increment(ref _dropped);
+                Interlocked.Increment(ref _status.EveStdoutDropped);
             }
         }
     }

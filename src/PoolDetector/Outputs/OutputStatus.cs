@@ -20,6 +20,12 @@ internal sealed class OutputStatus
     /// <summary>Hosts on the block list now.</summary>
     public long BlocklistEntries;
 
+    /// <summary>EVE events (alerts, evidence, flow_end) the EVE file could not take: disk full, file unopenable.</summary>
+    public long EveFileDropped;
+
+    /// <summary>EVE events dropped on the way to stdout (<c>EveStdout</c>): its queue full, or stdout closed.</summary>
+    public long EveStdoutDropped;
+
     public OutputCounters this[string name] => name switch
     {
         SyslogName => Syslog,

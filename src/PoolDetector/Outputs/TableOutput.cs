@@ -110,28 +110,37 @@ internal sealed class TableOutput : IDetectionOutput
 
     /// <summary>
     /// Cells hold traffic-derived text; <see cref="Text"/> never interprets markup, and
-    /// control characters are shown as escapes so a worker name cannot drive the terminal.
+    /// control characters (C0, DEL, C1), line and paragraph separators (U+2028, U+2029) and
+    /// format characters (bidirectional overrides) are shown as escapes, so a worker name can
+    /// neither drive the terminal nor break or reorder a row.
     /// </summary>
     private static Text Cell(string value) => new(Printable(value));
 
     internal static string Printable(string value)
     {
-        if (!value.Any(char.IsControl))
+        if (!value.Any(IsUnsafe))
         {
             return value;
         }
         var text = new StringBuilder(value.Length + 8);
         foreach (var c in value)
         {
-            if (char.IsControl(c))
+            if (!IsUnsafe(c))
+            {
+                text.Append(c);
+            }
+            else if (c < 0x100)
             {
                 text.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
             }
             else
             {
-                text.Append(c);
+                text.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
             }
         }
         return text.ToString();
     }
+
+    private static bool IsUnsafe(char c) => char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) is
+        UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Format;
 }

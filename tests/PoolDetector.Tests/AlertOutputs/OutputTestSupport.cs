@@ -11,23 +11,6 @@ using PoolDetector.Tests.Support;
 
 namespace PoolDetector.Tests.AlertOutputs;
 
-/// <summary>
-/// A fact that needs a program from Debian (not root): skipped with its name where it is
-/// missing on a developer's machine, never under CI (<c>CI=true</c>), where <c>./test.sh</c>
-/// installs it, so a missing install step fails instead of passing as a skip.
-/// </summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class ProgramFactAttribute : FactAttribute
-{
-    public ProgramFactAttribute(string program)
-    {
-        if (EndToEndPrerequisites.FindProgram(program) is null && !EndToEndPrerequisites.InCi)
-        {
-            Skip = $"{program} is not installed (./test.sh installs it)";
-        }
-    }
-}
-
 /// <summary>The real alert path for output tests: the daemon's <see cref="AlertDispatcher"/> with its EVE file.</summary>
 internal sealed class DispatcherRig : IDisposable
 {

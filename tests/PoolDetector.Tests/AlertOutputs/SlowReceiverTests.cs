@@ -8,6 +8,7 @@ using PoolDetector.Outputs.Syslog;
 using PoolDetector.Outputs.Webhook;
 using PoolDetector.Tests.Support;
 using Xunit.Abstractions;
+using PoolDetector.Tests.EndToEnd;
 
 namespace PoolDetector.Tests.AlertOutputs;
 

@@ -5,6 +5,7 @@ using PoolDetector.Outputs;
 using PoolDetector.Outputs.Syslog;
 using PoolDetector.Tests.Support;
 using Xunit.Abstractions;
+using PoolDetector.Tests.EndToEnd;
 
 namespace PoolDetector.Tests.AlertOutputs;
 

@@ -8,6 +8,7 @@ using PoolDetector.Hosting;
 using PoolDetector.Testing;
 using PoolDetector.Tests.Cli;
 using CliRunner = PoolDetector.Tests.Cli.Cli;
+using PoolDetector.Tests.EndToEnd;
 
 namespace PoolDetector.Tests.Attribution;
 
@@ -125,7 +126,7 @@ public class AttributionCliTests
     [Fact]
     public void The_daemons_options_are_validated_with_their_keys()
     {
-        using var config = new Daemon.DaemonConfig();
+        using var config = new DaemonConfig();
         var inventory = Path.Combine(config.Directory, "inventory.csv");
         File.WriteAllText(inventory, "cidr,department,owner,contact\n10.0.0.0/8,,,\n");
         config.Settings["HomeNetworks"] = new[] { "10.0.0.0/8", "campus" };
@@ -150,7 +151,7 @@ public class AttributionCliTests
     [Fact]
     public void Home_networks_default_to_private_ranges_and_none_clears_them()
     {
-        using var config = new Daemon.DaemonConfig();
+        using var config = new DaemonConfig();
         var result = CliRunner.RunProcess("check-config", "--config", config.Write());
         Assert.Contains("home:       10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, fc00::/7", result.Stdout, StringComparison.Ordinal);
         config.Settings["HomeNetworks"] = "none";

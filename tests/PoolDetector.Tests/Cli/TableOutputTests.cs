@@ -11,6 +11,8 @@ public class TableOutputTests
     {
         Assert.Equal("rig\\x1b[31m\\x0a1", TableOutput.Printable("rig\u001b[31m\n1"));
         Assert.Equal("plain é", TableOutput.Printable("plain é"));
+        // Line separators and bidirectional overrides break or reorder a row on a Unicode terminal.
+        Assert.Equal("a\\u2028b\\u2029c\\u202ed\\x85e", TableOutput.Printable("a\u2028b\u2029c\u202ed\u0085e"));
     }
 
     [Fact]

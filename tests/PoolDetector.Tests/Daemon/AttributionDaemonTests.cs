@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using PoolDetector.Testing;
+using PoolDetector.Tests.EndToEnd;
 
 namespace PoolDetector.Tests.Daemon;
 
@@ -35,7 +36,7 @@ public sealed class AttributionDaemonTests
         config.Settings["InventoryFile"] = inventory;
         config.Settings["WalletPrivacy"] = "mask";
 
-        using var daemon = DaemonProcess.Start("run", "--config", config.Write());
+        using var daemon = DaemonProcess.Launch(config);
         Assert.True(daemon.WaitForLog("Capturing on lo", StartTimeout), "daemon did not start capturing:\n" + daemon.Stderr);
 
         JsonElement AlertAfter(int count)

@@ -1,5 +1,6 @@
 using PoolDetector.Cli;
 using CliProcess = PoolDetector.Tests.Cli.Cli;
+using PoolDetector.Tests.EndToEnd;
 
 namespace PoolDetector.Tests.Daemon;
 

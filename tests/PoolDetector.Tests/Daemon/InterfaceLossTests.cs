@@ -2,13 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.Win32.SafeHandles;
 using PoolDetector.Testing;
 using Xunit.Abstractions;
+using PoolDetector.Tests.EndToEnd;
 
 namespace PoolDetector.Tests.Daemon;
 
@@ -30,7 +29,7 @@ public sealed partial class InterfaceLossTests(ITestOutputHelper output)
     [Fact]
     public void InterfaceDownDeletedRecreated_LoggedCountedRetried_OtherInterfaceKeepsAlerting()
     {
-        if (Environment.UserName != "root" || !NetworkNamespace.IpAvailable())
+        if (Environment.UserName != "root" || EndToEndPrerequisites.FindProgram("ip") is null)
         {
             // Namespaces, veth pairs and capture need root and iproute2; CI runs as root.
             output.WriteLine("skipped: needs root and the ip command (iproute2)");
@@ -38,15 +37,12 @@ public sealed partial class InterfaceLossTests(ITestOutputHelper output)
         }
         var clock = Stopwatch.StartNew();
         var exchange = LiveCaptureTests.ReadExchange(Path.Combine(RepositoryPaths.Pcaps, "stratum-v1-npm.pcap"));
-        var id = Guid.NewGuid().ToString("N")[..8];
         using var config = new DaemonConfig();
         DaemonProcess? daemon = null;
-        using var sensor = new NetworkNamespace("pdif-" + id);
-        using var peer = new NetworkNamespace("pdif-" + id + "-peer");
+        using var sensor = NetworkNamespace.CreateBare("pdif-");
+        using var peer = NetworkNamespace.CreateBare("pdif-");
         try
         {
-            sensor.Ip("link", "set", "lo", "up");
-            peer.Ip("link", "set", "lo", "up");
             AddPair(sensor, peer, "a", 1);
             AddPair(sensor, peer, "b", 2);
             config.Settings["Interfaces"] = new[] { "a1", "b1" };
@@ -55,7 +51,7 @@ public sealed partial class InterfaceLossTests(ITestOutputHelper output)
             config.Settings["MetricsPort"] = MetricsPort;
             config.Settings["InterfaceRetrySeconds"] = 1;
 
-            daemon = DaemonProcess.StartInNamespace(sensor.Name, "run", "--config", config.Write());
+            daemon = DaemonProcess.Launch(config, sensor);
             var d = daemon;
             Assert.True(DaemonProcess.WaitUntil(() => d.Stderr.Contains("Capturing on a1", StringComparison.Ordinal)
                 && d.Stderr.Contains("Capturing on b1", StringComparison.Ordinal), StartTimeout), "daemon did not start capturing:\n" + d.Stderr);
@@ -204,95 +200,4 @@ public sealed partial class InterfaceLossTests(ITestOutputHelper output)
         Assert.Fail($"{prefix.TrimEnd()} not in the scrape:\n{scrape}");
         return double.NaN;
     }
-}
-
-/// <summary>
-/// A network namespace made with <c>ip netns add</c> and deleted (with the interfaces in it) on
-/// dispose. <see cref="Run{T}"/> creates sockets inside it: on a thread of its own that joins the
-/// namespace (setns acts on the calling thread only), and a socket stays in the namespace it was
-/// made in, whichever thread uses it afterwards.
-/// </summary>
-internal sealed class NetworkNamespace : IDisposable
-{
-    private const int CloneNewNet = 0x40000000;
-
-    public NetworkNamespace(string name)
-    {
-        Name = name;
-        RunIp("netns", "add", name);
-    }
-
-    public string Name { get; }
-
-    public static bool IpAvailable()
-    {
-        try
-        {
-            using var ip = Process.Start(new ProcessStartInfo("ip", "-V") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
-            return ip is not null && ip.WaitForExit(5000) && ip.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
-
-    /// <summary><c>ip -n NAME args</c>, its output; fails the test with ip's message unless it exits 0.</summary>
-    public string Ip(params string[] args) => RunIp(["-n", Name, .. args]);
-
-    public T Run<T>(Func<T> action)
-    {
-        T result = default!;
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using var handle = File.OpenHandle(Path.Combine("/run/netns", Name));
-                if (SetNs(handle, CloneNewNet) != 0)
-                {
-                    throw new InvalidOperationException($"setns {Name}: errno {Marshal.GetLastPInvokeError().ToString(CultureInfo.InvariantCulture)}");
-                }
-                result = action();
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-        });
-        thread.Start();
-        Assert.True(thread.Join(TimeSpan.FromSeconds(10)), $"work in namespace {Name} did not finish");
-        if (failure is not null)
-        {
-            throw new InvalidOperationException($"in namespace {Name}: {failure.Message}", failure);
-        }
-        return result;
-    }
-
-    public void Dispose()
-    {
-        using var ip = Process.Start("ip", ["netns", "del", Name]);
-        ip.WaitForExit(10_000);
-    }
-
-    private static string RunIp(params string[] args)
-    {
-        var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var ip = Process.Start(start)!;
-        var stdout = ip.StandardOutput.ReadToEndAsync();
-        var stderr = ip.StandardError.ReadToEndAsync();
-        Assert.True(ip.WaitForExit(10_000), "ip " + string.Join(' ', args) + ": timed out");
-        Assert.True(ip.ExitCode == 0, $"ip {string.Join(' ', args)}: exit {ip.ExitCode.ToString(CultureInfo.InvariantCulture)}: {stderr.Result}");
-        return stdout.Result;
-    }
-
-    // DllImport, not LibraryImport: the latter needs unsafe code enabled in the test project.
-#pragma warning disable SYSLIB1054
-    [DllImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static extern int SetNs(SafeFileHandle fd, int nstype);
-#pragma warning restore SYSLIB1054
 }

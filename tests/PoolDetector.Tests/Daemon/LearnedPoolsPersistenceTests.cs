@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using PoolDetector.Testing;
 using Xunit.Abstractions;
+using PoolDetector.Tests.EndToEnd;
 
 namespace PoolDetector.Tests.Daemon;
 
@@ -41,7 +42,7 @@ public sealed class LearnedPoolsPersistenceTests(ITestOutputHelper output)
         var state = config.LearnedPoolsFile;
 
         // 1. First run, default save interval (a minute): nothing is saved before the stop, all of it at the stop.
-        using (var daemon = DaemonProcess.Start("run", "--config", config.Write()))
+        using (var daemon = DaemonProcess.Launch(config))
         {
             Assert.True(daemon.WaitForLog("Capturing on lo", StartTimeout), "daemon did not start capturing:\n" + daemon.Stderr);
             Assert.Contains($"Learned pools: {state} does not exist yet; starting empty", daemon.Stderr, StringComparison.Ordinal);
@@ -63,7 +64,7 @@ public sealed class LearnedPoolsPersistenceTests(ITestOutputHelper output)
 
         // 2. Second run: the endpoint is back at once; a new pool is saved within a second or two while running.
         config.Settings["LearnedPoolsSaveInterval"] = "00:00:01";
-        using (var daemon = DaemonProcess.Start("run", "--config", config.Write()))
+        using (var daemon = DaemonProcess.Launch(config))
         {
             Assert.True(daemon.WaitForLog("Capturing on lo", StartTimeout), "daemon did not start capturing:\n" + daemon.Stderr);
             Assert.Equal(1, LearnedPoolsMetric(metricsPort));

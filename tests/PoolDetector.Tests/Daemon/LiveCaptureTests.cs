@@ -4,6 +4,7 @@ using System.Text.Json;
 using PoolDetector.Capture;
 using PoolDetector.Core.Decoding;
 using PoolDetector.Testing;
+using PoolDetector.Tests.EndToEnd;
 
 namespace PoolDetector.Tests.Daemon;
 
@@ -35,7 +36,7 @@ public sealed class LiveCaptureTests
         config.Settings["BpfFilter"] = $"tcp port {poolPort}";
         config.Settings["InterfaceRetrySeconds"] = 1;
 
-        using var daemon = DaemonProcess.Start("run", "--config", config.Write());
+        using var daemon = DaemonProcess.Launch(config);
         try
         {
             Assert.True(daemon.WaitForLog("Capturing on lo", StartTimeout), "daemon did not start capturing:\n" + daemon.Stderr);

@@ -10,6 +10,7 @@ using PoolDetector.Tests.AlertOutputs;
 using PoolDetector.Tests.Metrics;
 using PoolDetector.Tests.Support;
 using Xunit.Abstractions;
+using PoolDetector.Tests.EndToEnd;
 
 namespace PoolDetector.Tests.Daemon;
 
@@ -59,7 +60,7 @@ public sealed class OutputsDaemonTests(ITestOutputHelper output)
         var root = $"http://127.0.0.1:{metricsPort.ToString(CultureInfo.InvariantCulture)}";
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
 
-        using var daemon = DaemonProcess.Start("run", "--config", config.Write());
+        using var daemon = DaemonProcess.Launch(config);
         try
         {
             Assert.True(daemon.WaitForLog("Capturing on lo", StartTimeout), "daemon did not start capturing:\n" + daemon.Stderr);

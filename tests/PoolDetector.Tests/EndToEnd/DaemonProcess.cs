@@ -8,12 +8,79 @@ using PoolDetector.Tests.Support;
 namespace PoolDetector.Tests.EndToEnd;
 
 /// <summary>
+/// A scratch configuration for the daemon: a temp folder with the JSON file, the EVE log, the
+/// learned pools file (never the machine's /var/lib/pooldetector: tests must not share what
+/// one daemon learned with the next), evidence captures off, metrics on a free 127.0.0.1 port,
+/// and the rules: a copy (tests that change them) or the repository's own folder (with intel/).
+/// </summary>
+internal sealed class DaemonConfig : IDisposable
+{
+    /// <param name="copyRules">Copy rules/*.yml into the folder (true), or use rules/ in place (with its intel).</param>
+    public DaemonConfig(bool copyRules = true, string prefix = "pooldetector-daemon-")
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory(prefix).FullName;
+        RulesDirectory = RepositoryPaths.Rules;
+        if (copyRules)
+        {
+            RulesDirectory = System.IO.Path.Combine(Directory, "rules");
+            System.IO.Directory.CreateDirectory(RulesDirectory);
+            foreach (var file in System.IO.Directory.GetFiles(RepositoryPaths.Rules, "*.yml"))
+            {
+                File.Copy(file, System.IO.Path.Combine(RulesDirectory, System.IO.Path.GetFileName(file)));
+            }
+        }
+        EveLog = System.IO.Path.Combine(Directory, "eve.json");
+        LearnedPoolsFile = System.IO.Path.Combine(Directory, "state", "learned-pools.tsv");
+        Settings = new Dictionary<string, object>
+        {
+            ["Interfaces"] = new[] { "lo" },
+            ["RulesDirectory"] = RulesDirectory,
+            ["EveLog"] = EveLog,
+            ["LearnedPoolsFile"] = LearnedPoolsFile,
+            // Off: these tests read the EVE file line by line, and never the machine's /var/lib.
+            ["EvidenceDirectory"] = "",
+            ["MetricsPort"] = FreeTcpPort(),
+        };
+    }
+
+    public string Directory { get; }
+    public string RulesDirectory { get; }
+    public string EveLog { get; }
+    public string LearnedPoolsFile { get; }
+    public Dictionary<string, object> Settings { get; }
+
+    /// <summary>Writes the settings as section PoolDetector and returns the file's path.</summary>
+    public string Write()
+    {
+        var path = System.IO.Path.Combine(Directory, "pooldetector.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(new Dictionary<string, object> { ["PoolDetector"] = Settings }));
+        return path;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public static int FreeTcpPort() => Wait.FreeTcpPort();
+}
+
+/// <summary>
 /// The built daemon as a process: <c>dotnet pooldetector.dll run --config FILE</c> (or another
 /// pooldetector, such as the live benchmark's published one: this file is linked into
-/// bench/PoolDetector.Bench), on the host or inside a test network namespace (<c>ip netns exec</c>). Writes its configuration
-/// (one interface, optional BPF filter, EVE log in a temp folder, metrics on a free
-/// 127.0.0.1 port), waits until it captures and /metrics answers, reads its alerts, stops
-/// it with SIGTERM, and on Dispose kills whatever is left and deletes the folder.
+/// bench/PoolDetector.Bench), on the host or inside a test network namespace (<c>ip netns
+/// exec</c>, which execs the program: the process is the daemon itself, and ip also gives it
+/// that namespace's /sys), its output collected as it comes. <see cref="Start"/> writes its
+/// configuration (one interface, optional BPF filter, EVE log in a temp folder, metrics on a
+/// free 127.0.0.1 port), waits until it captures and /metrics answers, and on Dispose deletes
+/// the folder; <see cref="Launch"/> runs a configuration the test owns and waits for nothing.
+/// Dispose stops it with SIGTERM and kills whatever is left.
 /// </summary>
 internal sealed partial class DaemonProcess : IDisposable
 {
@@ -21,17 +88,28 @@ internal sealed partial class DaemonProcess : IDisposable
 
     private readonly ChildProcess _process;
     private readonly NetworkNamespace? _namespace;
+    private readonly DaemonConfig? _ownConfig;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private bool _disposed;
 
-    private DaemonProcess(ChildProcess process, NetworkNamespace? netns, string directory, string eveLog, string iface, int metricsPort)
+    private DaemonProcess(ChildProcess process, NetworkNamespace? netns, DaemonConfig config, bool ownsConfig, string iface)
     {
         _process = process;
         _namespace = netns;
-        Directory = directory;
-        EveLog = eveLog;
+        _ownConfig = ownsConfig ? config : null;
+        Directory = config.Directory;
+        EveLog = config.EveLog;
         Interface = iface;
-        MetricsPort = metricsPort;
+        MetricsPort = Convert.ToInt32(config.Settings["MetricsPort"], CultureInfo.InvariantCulture);
     }
+
+    public int Id => _process.Id;
+
+    public string Stderr => _process.Stderr;
+
+    public string Stdout => _process.Stdout;
+
+    public bool HasExited => _process.HasExited;
 
     public string Directory { get; }
 
@@ -55,42 +133,32 @@ internal sealed partial class DaemonProcess : IDisposable
     public static DaemonProcess Start(string iface, string? bpfFilter = null, NetworkNamespace? netns = null, int? metricsPort = null,
         IReadOnlyDictionary<string, object>? extraSettings = null, string? program = null)
     {
-        var directory = System.IO.Directory.CreateTempSubdirectory("pooldetector-e2e-").FullName;
-        var eveLog = Path.Combine(directory, "eve.json");
-        var port = metricsPort ?? (netns is null ? Wait.FreeTcpPort() : 9474); // a fresh namespace has every port free
-        var options = new Dictionary<string, object>
-        {
-            ["Interfaces"] = new[] { iface },
-            ["BpfFilter"] = bpfFilter ?? "",
-            ["RulesDirectory"] = RepositoryPaths.Rules,
-            ["EveLog"] = eveLog,
-            // Its own, never the machine's: what one test's daemon learned must not flag the next one's flows.
-            ["LearnedPoolsFile"] = Path.Combine(directory, "learned-pools.tsv"),
-            ["MetricsAddress"] = "127.0.0.1",
-            ["MetricsPort"] = port,
-            ["InterfaceRetrySeconds"] = 1,
-            ["EvidenceDirectory"] = "",
-        };
+        var config = new DaemonConfig(copyRules: false, prefix: "pooldetector-e2e-");
+        var options = config.Settings;
+        options["Interfaces"] = new[] { iface };
+        options["BpfFilter"] = bpfFilter ?? "";
+        options["MetricsAddress"] = "127.0.0.1";
+        options["MetricsPort"] = metricsPort ?? (netns is null ? options["MetricsPort"] : 9474); // a fresh namespace has every port free
+        options["InterfaceRetrySeconds"] = 1;
         foreach (var (key, value) in extraSettings ?? new Dictionary<string, object>())
         {
             options[key] = value;
         }
-        var config = Path.Combine(directory, "pooldetector.json");
-        File.WriteAllText(config, JsonSerializer.Serialize(new Dictionary<string, object> { ["PoolDetector"] = options }));
-
-        program ??= Path.Combine(AppContext.BaseDirectory, "pooldetector.dll");
-        string[] command = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? [EndToEndPrerequisites.FindProgram("dotnet") ?? "dotnet", program, "run", "--config", config]
-            : [Path.GetFullPath(program), "run", "--config", config];
-        var process = netns is null
-            ? ChildProcess.Start(command[0], command[1..], directory)
-            : ChildProcess.Start(NetworkNamespace.IpBinary, netns.Wrap(command[0], command[1..]), directory);
-        var daemon = new DaemonProcess(process, netns, directory, eveLog, iface, port);
+        DaemonProcess daemon;
+        try
+        {
+            daemon = Launch(config, netns, program, ownsConfig: true);
+        }
+        catch
+        {
+            config.Dispose();
+            throw;
+        }
         try
         {
             if (!daemon.WaitForStart())
             {
-                throw new InvalidOperationException("the daemon did not start capturing and serving /metrics:\n" + process.Describe());
+                throw new InvalidOperationException("the daemon did not start capturing and serving /metrics:\n" + daemon.Describe());
             }
             return daemon;
         }
@@ -100,6 +168,40 @@ internal sealed partial class DaemonProcess : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// <c>run --config</c> with <paramref name="config"/> written as it is now; returns at once
+    /// (the test waits for what it needs). The configuration stays the caller's unless <paramref name="ownsConfig"/>.
+    /// </summary>
+    /// <param name="program">The daemon to run: a pooldetector.dll (through dotnet) or a published executable; default the build's beside the tests.</param>
+    /// <param name="prefix">Programs and arguments the daemon runs under, inside the namespace (setpriv, say).</param>
+    public static DaemonProcess Launch(DaemonConfig config, NetworkNamespace? netns = null, string? program = null, bool ownsConfig = false,
+        IReadOnlyList<string>? prefix = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var file = config.Write();
+        program ??= Path.Combine(AppContext.BaseDirectory, "pooldetector.dll");
+        string[] command = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+            ? [EndToEndPrerequisites.FindProgram("dotnet") ?? "dotnet", program, "run", "--config", file]
+            : [Path.GetFullPath(program), "run", "--config", file];
+        command = [.. prefix ?? [], .. command];
+        var process = netns is null
+            ? ChildProcess.Start(command[0], command[1..], config.Directory)
+            : ChildProcess.Start(NetworkNamespace.IpBinary, netns.Wrap(command[0], command[1..]), config.Directory);
+        var iface = config.Settings["Interfaces"] is string[] { Length: > 0 } interfaces ? interfaces[0] : "";
+        return new DaemonProcess(process, netns, config, ownsConfig, iface);
+    }
+
+    public static bool WaitUntil(Func<bool> condition, TimeSpan timeout) => Wait.Until(condition, timeout);
+
+    /// <summary>Waits until <paramref name="text"/> is on the daemon's stderr (where it logs).</summary>
+    public bool WaitForLog(string text, TimeSpan timeout) => Wait.Until(() => Stderr.Contains(text, StringComparison.Ordinal), timeout);
+
+    /// <summary>Sends a signal (TERM, INT, HUP) to the daemon only.</summary>
+    public void Signal(string signal) => _process.Signal(signal);
+
+    /// <summary>The exit code, or null if it still runs after <paramref name="timeout"/>.</summary>
+    public int? WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
 
     /// <summary>The EVE alert events written so far, parsed (not the evidence events that follow them).</summary>
     public List<JsonElement> Alerts() => [.. Events().Where(e => e.GetProperty("event_type").GetString() == "alert")];
@@ -192,8 +294,14 @@ internal sealed partial class DaemonProcess : IDisposable
         return _process.WaitForExit(timeout);
     }
 
+    /// <summary>Stops the daemon (SIGTERM, then kill) if it still runs; safe to call twice.</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         _http.Dispose();
         if (!_process.HasExited)
         {
@@ -201,13 +309,7 @@ internal sealed partial class DaemonProcess : IDisposable
             _process.WaitForExit(TimeSpan.FromSeconds(10));
         }
         _process.Dispose(); // kills the tree if SIGTERM did not end it
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        _ownConfig?.Dispose();
     }
 
     private bool WaitForStart()

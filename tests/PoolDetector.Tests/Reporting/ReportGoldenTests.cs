@@ -176,47 +176,7 @@ public sealed class ReportGoldenTests(ProjectCaptureEvents captures, ITestOutput
             .ToArray();
 
     /// <summary>One RFC 4180 row: quoted cells may hold commas (a department such as "Physics, Quantum Lab").</summary>
-    internal static string[] SplitCsv(string row)
-    {
-        var cells = new List<string>();
-        var cell = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < row.Length; i++)
-        {
-            var c = row[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < row.Length && row[i + 1] == '"')
-                {
-                    cell.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    cell.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                cells.Add(cell.ToString());
-                cell.Clear();
-            }
-            else
-            {
-                cell.Append(c);
-            }
-        }
-        cells.Add(cell.ToString());
-        return cells.ToArray();
-    }
+    internal static string[] SplitCsv(string row) => row.Length == 0 ? [""] : [.. Support.Csv.Records(row).Single()];
 
     private static Dictionary<string, int> CsvHeader() =>
         PoolDetector.Reporting.CsvReportWriter.Header.Split(',').Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i);
