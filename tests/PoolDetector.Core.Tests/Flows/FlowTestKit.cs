@@ -55,7 +55,7 @@ internal static class TestPackets
 
 /// <summary>What a flow looked like when it ended (the object itself is reused right after).</summary>
 internal sealed record EndedFlow(long Id, FlowEndReason Reason, long At, long PacketsToServer, long PacketsToClient,
-    long BytesToServer, long BytesToClient, Endpoint Client, Endpoint Server, bool OrientationFromSyn);
+    long BytesToServer, long BytesToClient, Endpoint Client, Endpoint Server, bool OrientationFromSyn, FlowEndPosition Position);
 
 /// <summary>
 /// Records every call; payload per flow and direction is kept as text with gaps marked
@@ -72,6 +72,9 @@ internal sealed class RecordingConsumer : IFlowConsumer
     public List<string> Events { get; } = [];
     public List<Flow> StartedFlows { get; } = [];
     public List<EndedFlow> Ended { get; } = [];
+
+    /// <summary>The table calling, for <see cref="FlowTable.EndPosition"/>; set by the harness.</summary>
+    public FlowTable? Table { get; set; }
 
     /// <summary>Runs after each payload is recorded: lets a test act as an inspector would.</summary>
     public Action<Flow, FlowDirection, string>? AfterPayload { get; set; }
@@ -105,7 +108,7 @@ internal sealed class RecordingConsumer : IFlowConsumer
         Events.Add($"end {Number(flow)} {reason}");
         Ended.Add(new EndedFlow(Number(flow), reason, timestampMicros, flow.PacketsToServer, flow.PacketsToClient,
             flow.BytesToServer, flow.BytesToClient, new Endpoint(flow.ClientAddress, flow.ClientPort),
-            new Endpoint(flow.ServerAddress, flow.ServerPort), flow.OrientationFromSyn));
+            new Endpoint(flow.ServerAddress, flow.ServerPort), flow.OrientationFromSyn, Table?.EndPosition ?? default));
     }
 
     private StringBuilder Builder(long flowId, FlowDirection direction)
@@ -129,6 +132,7 @@ internal sealed class FlowHarness
     public FlowHarness(FlowTableOptions? options = null)
     {
         Table = new FlowTable(options ?? new FlowTableOptions(), Consumer);
+        Consumer.Table = Table;
     }
 
     public RecordingConsumer Consumer { get; } = new();

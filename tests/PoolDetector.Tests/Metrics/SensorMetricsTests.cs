@@ -324,7 +324,7 @@ public partial class SensorMetricsTests
         }
 
         var types = scrape.Types.Where(t => t.Key.StartsWith("pooldetector_", StringComparison.Ordinal)).ToList();
-        Assert.Equal(40, types.Count);
+        Assert.Equal(41, types.Count);
         foreach (var (name, type) in types)
         {
             Assert.Contains(type, new[] { "counter", "gauge" });
