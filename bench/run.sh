@@ -5,7 +5,7 @@
 # With --live (root): replays the capture with tcpreplay into the daemon on a veth pair in a
 # network namespace, rate after rate, and writes bench/out/results-live.json.
 #
-#   bench/run.sh [--packets N] [--seed S] [--repeat R]
+#   bench/run.sh [--packets N] [--seed S] [--repeat R] [--workers N]...
 #   bench/run.sh --live [--packets N] [--seed S] [--repeat R] [--rates LIST] [--bisect N] [--setting KEY=VALUE]...
 #
 # Other sizes and seeds get a capture of their own, bench/out/campus-N-sS.pcap.
@@ -17,6 +17,7 @@ seed=1
 repeat=""
 live=0
 live_args=()
+offline_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --packets) packets="$2"; shift 2 ;;
@@ -24,10 +25,15 @@ while [ $# -gt 0 ]; do
     --repeat) repeat="$2"; shift 2 ;;
     --live) live=1; shift ;;
     --rates|--bisect|--setting) live_args+=("$1" "$2"); shift 2 ;;
+    --workers) offline_args+=("$1" "$2"); shift 2 ;;
     -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+if [ ${#offline_args[@]} -gt 0 ] && [ "$live" -eq 1 ]; then
+  echo "bench/run.sh: --workers is an option of the offline comparison" >&2
+  exit 2
+fi
 if [ ${#live_args[@]} -gt 0 ] && [ "$live" -eq 0 ]; then
   echo "bench/run.sh: ${live_args[0]} is an option of --live" >&2
   exit 2
@@ -81,6 +87,6 @@ if [ "$live" -eq 1 ]; then
   $bench run --mode live --capture "$capture" "${repeat_args[@]}" "${live_args[@]}" \
     --pooldetector bench/out/pooldetector/pooldetector --results bench/out/results-live.json
 else
-  $bench run --capture "$capture" "${repeat_args[@]}" \
+  $bench run --capture "$capture" "${repeat_args[@]}" "${offline_args[@]}" \
     --pooldetector bench/out/pooldetector/pooldetector --results bench/out/results.json
 fi

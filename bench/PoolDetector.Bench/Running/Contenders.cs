@@ -105,22 +105,26 @@ internal sealed partial class Ndpi : Contender
 }
 
 /// <summary>
-/// <c>pooldetector analyze --format jsonl --stats FILE</c>: a published executable (what
-/// bench/run.sh measures: ReadyToRun, as the README's publish command deploys it), or a build's
-/// <c>pooldetector.dll</c>, run through <c>dotnet</c>.
+/// <c>pooldetector analyze --format jsonl --stats FILE</c> (with <c>--workers N</c> when N is
+/// not 1): a published executable (what bench/run.sh measures: Native AOT, as the README's
+/// publish command deploys it), or a build's <c>pooldetector.dll</c>, run through <c>dotnet</c>.
 /// </summary>
-internal sealed partial class PoolDetectorAnalyze(string assembly) : Contender
+internal sealed partial class PoolDetectorAnalyze(string assembly, int workers = 1) : Contender
 {
-    public override string Name => "pooldetector";
+    /// <summary>"pooldetector" for one engine: the ratios are computed for it.</summary>
+    public override string Name => workers == 1 ? "pooldetector" : $"pooldetector --workers {workers}";
 
-    public override string Role => "analyze --format jsonl --stats FILE";
+    public override string Role => workers == 1 ? "analyze --format jsonl --stats FILE" : $"analyze --format jsonl --stats --workers {workers} FILE";
 
     public string Assembly { get; } = assembly;
 
-    public override (string Program, string[] Arguments) Command(string capture, string workDirectory) =>
-        Assembly.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? ("dotnet", [Assembly, "analyze", "--format", "jsonl", "--stats", capture])
-            : (Assembly, ["analyze", "--format", "jsonl", "--stats", capture]);
+    public override (string Program, string[] Arguments) Command(string capture, string workDirectory)
+    {
+        string[] arguments = workers == 1
+            ? ["analyze", "--format", "jsonl", "--stats", capture]
+            : ["analyze", "--format", "jsonl", "--stats", "--workers", workers.ToString(CultureInfo.InvariantCulture), capture];
+        return Assembly.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ("dotnet", [Assembly, .. arguments]) : (Assembly, arguments);
+    }
 
     /// <summary>0: nothing found; 1: mining found (what this capture should give).</summary>
     public override bool Succeeded(int exitCode) => exitCode is 0 or 1;

@@ -126,7 +126,7 @@ internal static class Report
             text += $", dialect right {agrees}/{mining.Found}";
         }
         text += $", {mining.Extra} other flow(s) called mining";
-        if (mining.OtherCategories.Count > 0 && tool.Name == "pooldetector")
+        if (mining.OtherCategories.Count > 0 && tool.Name.StartsWith("pooldetector", StringComparison.Ordinal))
         {
             text += "; also " + string.Join(", ", mining.OtherCategories.Select(pair => $"{pair.Value} {pair.Key}"));
         }

@@ -59,6 +59,12 @@ internal static class RunCommand
             DefaultValueFactory = _ => 3,
             HelpName = "N",
         };
+        var workers = new Option<int[]>("--workers")
+        {
+            Description = "Offline: also run pooldetector analyze --workers N, for each N given (repeatable), beside one engine.",
+            HelpName = "N",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var setting = new Option<string[]>("--setting")
         {
             Description = "Live: a daemon option of section PoolDetector for every run, KEY=VALUE (KernelBufferMiB=128); repeatable. Default: the daemon's defaults.",
@@ -79,6 +85,7 @@ internal static class RunCommand
             rates,
             bisect,
             setting,
+            workers,
         };
         command.SetAction(parse =>
         {
@@ -107,7 +114,8 @@ internal static class RunCommand
                 return RunLive(capturePath, truthPath, assembly, runs, parse.GetValue(rates)!, parse.GetValue(bisect), parse.GetValue(setting) ?? [],
                     parse.GetValue(results) ?? Path.Combine(workDirectory, "results-live.json"));
             }
-            Contender[] contenders = [new Tcpdump(), new Ndpi(), new PoolDetectorAnalyze(assembly)];
+            Contender[] contenders = [new Tcpdump(), new Ndpi(), new PoolDetectorAnalyze(assembly),
+                .. (parse.GetValue(workers) ?? []).Where(n => n > 1).Select(n => new PoolDetectorAnalyze(assembly, n))];
             var outcome = OfflineComparison.Run(capturePath, truthPath, runs, contenders, workDirectory, Console.Error);
             var resultsPath = parse.GetValue(results) ?? Path.Combine(workDirectory, "results.json");
             Report.WriteJson(outcome, resultsPath);

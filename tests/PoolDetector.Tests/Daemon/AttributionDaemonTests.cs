@@ -62,7 +62,8 @@ public sealed class AttributionDaemonTests
         File.WriteAllText(inventory, "cidr,department,owner,contact\n127.0.0.1/8,Broken,,\n");
         daemon.Signal("HUP");
         Assert.True(daemon.WaitForLog("Inventory reload failed", AlertTimeout), "reload failure not logged:\n" + daemon.Stderr);
-        Assert.Contains($"{inventory}:2:", daemon.Stderr, StringComparison.Ordinal);
+        // Each problem is a log line of its own, after the summary: wait for it too.
+        Assert.True(daemon.WaitForLog($"{inventory}:2:", AlertTimeout), "the broken line is not named:\n" + daemon.Stderr);
         Assert.Equal("Host one", AlertAfter(3).GetProperty("host").GetProperty("department").GetString());
 
         // Not one alert and not one log line shows the login.
