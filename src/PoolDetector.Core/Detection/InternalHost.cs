@@ -34,17 +34,7 @@ public static class InternalHost
             {
                 return d;
             }
-            d = d with
-            {
-                MinerAddress = d.PoolAddress,
-                MinerPort = d.PoolPort,
-                PoolAddress = d.MinerAddress,
-                PoolPort = d.MinerPort,
-                PacketsToServer = d.PacketsToClient,
-                PacketsToClient = d.PacketsToServer,
-                BytesToServer = d.BytesToClient,
-                BytesToClient = d.BytesToServer,
-            };
+            d = d.TurnedRound();
         }
         var mac = d.MinerAddress == flow.ClientAddress && d.MinerPort == flow.ClientPort ? flow.ClientMac : flow.ServerMac;
         string? hostName = null;

@@ -86,6 +86,19 @@ public sealed record MiningDetection
 
     /// <summary>True when this flow was already reported live: this report only brings the final counts.</summary>
     public bool ReportedBefore { get; init; }
+
+    /// <summary>The same detection with miner and pool swapped, and the counts of each direction with them.</summary>
+    public MiningDetection TurnedRound() => this with
+    {
+        MinerAddress = PoolAddress,
+        MinerPort = PoolPort,
+        PoolAddress = MinerAddress,
+        PoolPort = MinerPort,
+        PacketsToServer = PacketsToClient,
+        PacketsToClient = PacketsToServer,
+        BytesToServer = BytesToClient,
+        BytesToClient = BytesToServer,
+    };
 }
 
 /// <summary>

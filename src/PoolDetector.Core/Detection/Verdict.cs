@@ -158,32 +158,36 @@ public static class Verdict
     /// What every detection has: the flow, turned round when the protocol shows the side
     /// taken for the client is the server (<paramref name="reversed"/>), and the dialect's signature.
     /// </summary>
-    private static MiningDetection Detection(Flow flow, bool reversed, DialectRule dialect, Confidence confidence, string appProtocol, IReadOnlyList<string> evidence, long timestampMicros) => new()
+    private static MiningDetection Detection(Flow flow, bool reversed, DialectRule dialect, Confidence confidence, string appProtocol, IReadOnlyList<string> evidence, long timestampMicros)
     {
-        FlowId = flow.Id,
-        TimestampMicros = timestampMicros,
-        MinerAddress = reversed ? flow.ServerAddress : flow.ClientAddress,
-        MinerPort = reversed ? flow.ServerPort : flow.ClientPort,
-        PoolAddress = reversed ? flow.ClientAddress : flow.ServerAddress,
-        PoolPort = reversed ? flow.ClientPort : flow.ServerPort,
-        Transport = flow.Transport,
-        Vlans = VlansOf(flow),
-        AppProtocol = appProtocol,
-        Category = dialect.Category,
-        Dialect = dialect.Id,
-        Confidence = confidence,
-        Evidence = evidence,
-        SignatureId = dialect.SignatureId,
-        SignatureRevision = dialect.Revision,
-        Signature = dialect.Signature,
-        Severity = dialect.Severity,
-        FirstSeenMicros = flow.FirstSeenMicros,
-        LastSeenMicros = flow.LastSeenMicros,
-        PacketsToServer = reversed ? flow.PacketsToClient : flow.PacketsToServer,
-        PacketsToClient = reversed ? flow.PacketsToServer : flow.PacketsToClient,
-        BytesToServer = reversed ? flow.BytesToClient : flow.BytesToServer,
-        BytesToClient = reversed ? flow.BytesToServer : flow.BytesToClient,
-    };
+        var detection = new MiningDetection
+        {
+            FlowId = flow.Id,
+            TimestampMicros = timestampMicros,
+            MinerAddress = flow.ClientAddress,
+            MinerPort = flow.ClientPort,
+            PoolAddress = flow.ServerAddress,
+            PoolPort = flow.ServerPort,
+            Transport = flow.Transport,
+            Vlans = VlansOf(flow),
+            AppProtocol = appProtocol,
+            Category = dialect.Category,
+            Dialect = dialect.Id,
+            Confidence = confidence,
+            Evidence = evidence,
+            SignatureId = dialect.SignatureId,
+            SignatureRevision = dialect.Revision,
+            Signature = dialect.Signature,
+            Severity = dialect.Severity,
+            FirstSeenMicros = flow.FirstSeenMicros,
+            LastSeenMicros = flow.LastSeenMicros,
+            PacketsToServer = flow.PacketsToServer,
+            PacketsToClient = flow.PacketsToClient,
+            BytesToServer = flow.BytesToServer,
+            BytesToClient = flow.BytesToClient,
+        };
+        return reversed ? detection.TurnedRound() : detection;
+    }
 
     /// <summary>The flow's VLAN ids, outermost first, as the event lists them.</summary>
     private static ushort[] VlansOf(Flow flow) =>

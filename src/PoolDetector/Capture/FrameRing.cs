@@ -32,7 +32,7 @@ internal sealed class FrameRing
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacityBytes, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxFrames, 1);
-        _buffer = new byte[capacityBytes & ~7];
+        _buffer = ResidentBuffer.Allocate(capacityBytes & ~7);
         _maxFrames = maxFrames;
     }
 

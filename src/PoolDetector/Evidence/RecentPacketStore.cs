@@ -35,7 +35,7 @@ internal sealed class RecentPacketStore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacityBytes, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(maxAge, TimeSpan.Zero);
-        _buffer = GC.AllocateUninitializedArray<byte>(capacityBytes & ~7);
+        _buffer = ResidentBuffer.Allocate(capacityBytes & ~7);
         _maxAgeMicros = maxAge.Ticks / TimeSpan.TicksPerMicrosecond;
     }
 
