@@ -21,7 +21,7 @@ internal static class ReaderComparison
         }
         using (reader)
         {
-            var sink = new Collector();
+            var sink = new CorpusSeeder.CopyingSink();
             var result = reader.ReadAll(sink);
             return new CaptureReading(null, reader.IsMapped, reader.LinkType, sink.Frames, result);
         }
@@ -63,12 +63,5 @@ internal static class ReaderComparison
             }
         }
         return null;
-    }
-
-    private sealed class Collector : IFrameSink
-    {
-        public List<TimedFrame> Frames { get; } = [];
-
-        public void OnFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros) => Frames.Add(new TimedFrame(timestampMicros, frame.ToArray()));
     }
 }

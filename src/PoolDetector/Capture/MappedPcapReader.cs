@@ -30,6 +30,8 @@ internal sealed unsafe partial class MappedPcapReader : IDisposable
 {
     private const int FileHeaderBytes = 24;
     private const int RecordHeaderBytes = 16;
+    /// <summary>How much is read between two releases of the pages behind (<see cref="Release"/>): a few calls per gigabyte.</summary>
+    private const long ReleaseEvery = 32L * 1024 * 1024;
 
     /// <summary>
     /// libpcap's MAXIMUM_SNAPLEN, what <c>max_snaplen_for_dlt</c> answers for every link type read
@@ -193,6 +195,7 @@ internal sealed unsafe partial class MappedPcapReader : IDisposable
         long packets = 0;
         long bytes = 0;
         long offset = FileHeaderBytes;
+        long released = 0;
         var linkType = LinkType;
         while (true)
         {
@@ -249,6 +252,10 @@ internal sealed unsafe partial class MappedPcapReader : IDisposable
 
             sink.OnFrame(linkType, new ReadOnlySpan<byte>(record + RecordHeaderBytes, (int)handed), (seconds * 1_000_000) + fraction);
             offset += RecordHeaderBytes + captured;
+            if (offset - released >= ReleaseEvery)
+            {
+                released = Release(released, offset);
+            }
             packets++;
             bytes += handed + RecordHeaderBytes;
             if (progress is not null && packets % progressEvery == 0)
@@ -276,6 +283,26 @@ internal sealed unsafe partial class MappedPcapReader : IDisposable
     {
         var value = Unsafe.ReadUnaligned<ushort>(at);
         return swapped ? BinaryPrimitives.ReverseEndianness(value) : value;
+    }
+
+    /// <summary>
+    /// Unmaps the pages before <paramref name="offset"/> that no frame still in use lies on
+    /// (MADV_DONTNEED on a file mapping drops this process's page table entries only; the page
+    /// cache keeps the data). Without it the process's resident size grows with the file, all of it
+    /// page cache the kernel can reclaim but an operator reads as memory used: the benchmark's
+    /// 911 MB capture showed 947 MiB maximum RSS, against 119 MiB when libpcap reads it.
+    /// Returns the new start of what is still mapped in.
+    /// </summary>
+    private long Release(long released, long offset)
+    {
+        // Sinks may hold no span past OnFrame, so everything before the current record is done with.
+        var end = offset & ~((long)Environment.SystemPageSize - 1);
+        if (OperatingSystem.IsLinux() && end > released)
+        {
+            const int MadvDontNeed = 4;
+            _ = Madvise(_base + released, (nuint)(end - released), MadvDontNeed);
+        }
+        return end;
     }
 
     /// <summary>
