@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using PoolDetector.Bench.Generation;
 using PoolDetector.Capture;
 using PoolDetector.Core.Decoding;
 using PoolDetector.Fuzz.Targets;
@@ -227,6 +228,30 @@ public sealed class MappedPcapReaderTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A file large enough for the reader to unmap pages behind it (every 32 MB) reads as libpcap
+    /// reads it, and a consumer's exception comes back out of the reader.
+    /// </summary>
+    [Fact]
+    public void A_file_released_behind_the_reader_reads_as_libpcap_does()
+    {
+        using var directory = new TempDirectory();
+        var path = Path.Combine(directory.Path, "campus.pcap");
+        CampusCapture.WriteFile(new CampusCaptureOptions(80_000, Seed: 11), path);
+        Assert.True(new FileInfo(path).Length > 64 * 1024 * 1024, $"{new FileInfo(path).Length} bytes: too small to release pages twice");
+
+        var mapped = AssertSameAsLibpcap(path);
+
+        Assert.True(mapped.Mapped);
+        Assert.Equal(80_000, mapped.Frames.Count);
+        Assert.True(CaptureFileReader.TryOpen(path, out var reader, out var problem), problem);
+        using (reader)
+        {
+            var failure = Assert.Throws<InvalidOperationException>(() => reader.ReadAll(new FailingSink(after: 70_000)));
+            Assert.Equal("consumer failed", failure.Message);
+        }
+    }
+
     [Fact]
     public void Analyze_reports_a_damaged_mapped_file_in_libpcaps_words()
     {
@@ -311,6 +336,19 @@ public sealed class MappedPcapReaderTests(ITestOutputHelper output)
         else
         {
             BinaryPrimitives.WriteUInt16LittleEndian(buffer.AsSpan(offset), value);
+        }
+    }
+
+    private sealed class FailingSink(int after) : IFrameSink
+    {
+        private int _frames;
+
+        public void OnFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros)
+        {
+            if (++_frames > after)
+            {
+                throw new InvalidOperationException("consumer failed");
+            }
         }
     }
 
