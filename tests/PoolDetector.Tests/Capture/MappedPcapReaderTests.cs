@@ -229,7 +229,7 @@ public sealed class MappedPcapReaderTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// A file large enough for the reader to unmap pages behind it (every 32 MB) reads as libpcap
+    /// A file large enough for the reader to unmap pages behind it (every 8 MB) reads as libpcap
     /// reads it, and a consumer's exception comes back out of the reader.
     /// </summary>
     [Fact]
