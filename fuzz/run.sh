@@ -9,7 +9,7 @@
 #
 #   --seconds N   fuzzing time per target after its start-up (default 60: CI's budget)
 #   --target T    only this target (repeatable); default all: decoder engine tcp stratum http
-#                 tls dns dhcp rules intel pcap
+#                 tls dns dhcp rules intel pcap reader
 #   --jobs J      targets fuzzed at once (default: the number of cores)
 #
 # Crashing inputs (and hangs, reported but not failing) are copied to fuzz/findings/TARGET/,
@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
     *) echo "fuzz/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(decoder engine tcp stratum http tls dns dhcp rules intel pcap)
+[ ${#targets[@]} -gt 0 ] || targets=(decoder engine tcp stratum http tls dns dhcp rules intel pcap reader)
 
 root=$(pwd)
 out="$root/fuzz/out"
@@ -90,7 +90,7 @@ fuzz_one() {
     stratum) [ -f "$dictionaries/json.dict" ] && dict=(-x "$dictionaries/json.dict") ;;
     http) [ -f "$dictionaries/http.dict" ] && dict=(-x "$dictionaries/http.dict") ;;
     rules) [ -f "$dictionaries/yaml.dict" ] && dict=(-x "$dictionaries/yaml.dict") ;;
-    pcap) [ -f "$dictionaries/pcap.dict" ] && dict=(-x "$dictionaries/pcap.dict") ;;
+    pcap|reader) [ -f "$dictionaries/pcap.dict" ] && dict=(-x "$dictionaries/pcap.dict") ;;
   esac
   # -t 5000+: an input is a hang after 5 s (the JIT compiles new paths on first use), seeds
   # slower than that are skipped; -V: stop after the budget; timeout: a last resort should

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using PoolDetector.Capture;
@@ -34,6 +35,7 @@ internal static class CorpusSeeder
             "rules" => RuleSeeds(rulesDirectory),
             "intel" => IntelSeeds(rulesDirectory),
             "pcap" => captureFiles.Select(CaptureSeeds).ToList(),
+            "reader" => captureFiles.Select(file => ReaderSeeds(CaptureSeeds(file)[0])).ToList(),
             _ => captureFiles.Select(file => TrafficSeeds(target, ReadCapture(file))).ToList(),
         };
         var seeds = new List<byte[]>();
@@ -59,6 +61,73 @@ internal static class CorpusSeeder
             .Where(f => f.EndsWith(".pcap", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".pcapng", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal),
     ];
+
+    /// <summary>
+    /// A capture seed, and where it is a little-endian microsecond pcap (as the program writes
+    /// them) its twins in the other byte order and with nanosecond timestamps: the mapped reader's
+    /// four header variants, each a few mutations from damage.
+    /// </summary>
+    private static List<byte[]> ReaderSeeds(byte[] capture)
+    {
+        var seeds = new List<byte[]> { capture };
+        if (capture.Length < 24 || BinaryPrimitives.ReadUInt32LittleEndian(capture) != 0xa1b2c3d4)
+        {
+            return seeds;
+        }
+        seeds.Add(RewritePcap(capture, bigEndian: true, nanoseconds: false));
+        seeds.Add(RewritePcap(capture, bigEndian: false, nanoseconds: true));
+        seeds.Add(RewritePcap(capture, bigEndian: true, nanoseconds: true));
+        return seeds;
+    }
+
+    /// <summary>A little-endian microsecond pcap rewritten in <paramref name="bigEndian"/> order, nanoseconds if asked; a damaged tail is kept as it is.</summary>
+    private static byte[] RewritePcap(byte[] pcap, bool bigEndian, bool nanoseconds)
+    {
+        var copy = (byte[])pcap.Clone();
+        void Swap32(int offset)
+        {
+            if (bigEndian)
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(copy.AsSpan(offset), BinaryPrimitives.ReadUInt32LittleEndian(copy.AsSpan(offset)));
+            }
+        }
+        if (nanoseconds)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(copy, 0xa1b23c4d);
+        }
+        Swap32(0);
+        foreach (var field in (int[])[4, 6])
+        {
+            if (bigEndian)
+            {
+                BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(field), BinaryPrimitives.ReadUInt16LittleEndian(copy.AsSpan(field)));
+            }
+        }
+        Swap32(8);
+        Swap32(12);
+        Swap32(16);
+        Swap32(20);
+        var offset = 24;
+        while (offset + 16 <= copy.Length)
+        {
+            var caplen = BinaryPrimitives.ReadUInt32LittleEndian(copy.AsSpan(offset + 8));
+            if (nanoseconds)
+            {
+                var micros = BinaryPrimitives.ReadUInt32LittleEndian(copy.AsSpan(offset + 4));
+                BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(offset + 4), unchecked(micros * 1000));
+            }
+            for (var field = 0; field < 16; field += 4)
+            {
+                Swap32(offset + field);
+            }
+            if (caplen > (uint)(copy.Length - offset - 16))
+            {
+                break;
+            }
+            offset += 16 + (int)caplen;
+        }
+        return copy;
+    }
 
     private static List<List<byte[]>> RuleSeeds(string rulesDirectory)
     {
@@ -270,7 +339,7 @@ internal static class CorpusSeeder
         }
     }
 
-    private sealed class CopyingSink : IFrameSink
+    internal sealed class CopyingSink : IFrameSink
     {
         public List<TimedFrame> Frames { get; } = [];
 

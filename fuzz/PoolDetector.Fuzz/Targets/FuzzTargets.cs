@@ -30,7 +30,7 @@ namespace PoolDetector.Fuzz.Targets;
 /// </summary>
 internal sealed class FuzzTargets
 {
-    public static readonly string[] Names = ["decoder", "engine", "tcp", "stratum", "http", "tls", "dns", "dhcp", "rules", "intel", "pcap"];
+    public static readonly string[] Names = ["decoder", "engine", "tcp", "stratum", "http", "tls", "dns", "dhcp", "rules", "intel", "pcap", "reader"];
 
     public const ushort StratumPort = 3333;
     public const ushort HttpPort = 8332;
@@ -71,6 +71,7 @@ internal sealed class FuzzTargets
             case "rules": Rules(input); break;
             case "intel": Intel(input); break;
             case "pcap": Pcap(input); break;
+            case "reader": Reader(input); break;
             default: throw new ArgumentException($"unknown fuzz target '{target}'; targets: {string.Join(", ", Names)}", nameof(target));
         }
     }
@@ -341,6 +342,27 @@ internal sealed class FuzzTargets
                 Check(result.Packets == run.Engine.Counters.Frames, $"{result.Packets} packets read, {run.Engine.Counters.Frames} given to the engine");
                 run.Finish();
             }
+        }
+        finally
+        {
+            File.Delete(_captureFile);
+        }
+    }
+
+    /// <summary>
+    /// The input as a capture file, read as analyze reads it (a classic pcap from a memory
+    /// mapping) and with libpcap only: the two must agree on whether it opens and why not, the
+    /// link type, every frame and timestamp, and how and where reading stopped.
+    /// </summary>
+    private void Reader(ReadOnlySpan<byte> input)
+    {
+        File.WriteAllBytes(_captureFile, input.ToArray());
+        try
+        {
+            var libpcap = ReaderComparison.Read(_captureFile, allowMapping: false);
+            var mapped = ReaderComparison.Read(_captureFile, allowMapping: true);
+            var difference = ReaderComparison.Difference(libpcap, mapped);
+            Check(difference is null, $"the mapped reader and libpcap disagree: {difference}");
         }
         finally
         {

@@ -13,8 +13,10 @@ internal readonly record struct CaptureReadResult(long Packets, long Bytes, stri
 }
 
 /// <summary>
-/// Reads a pcap or pcapng file with libpcap (through SharpPcap), frame by frame, without
-/// copying: each frame's span points into libpcap's buffer.
+/// Reads a pcap or pcapng file frame by frame, without copying: a classic pcap file through a
+/// memory mapping (<see cref="MappedPcapReader"/>: each frame's span points into the page cache),
+/// everything else with libpcap (through SharpPcap: each frame's span points into libpcap's
+/// buffer). Which one is decided when the file is opened; both give the same frames and errors.
 /// </summary>
 internal sealed class CaptureFileReader : IDisposable
 {
@@ -22,8 +24,9 @@ internal sealed class CaptureFileReader : IDisposable
     private const int PacketRead = 1;
     private const int EndOfFile = -2;
 
-    /// <summary>Null for a pcapng file with no interfaces, which holds no packets.</summary>
+    /// <summary>Null for a pcapng file with no interfaces, which holds no packets, and for a mapped file.</summary>
     private readonly CaptureFileReaderDevice? _device;
+    private readonly MappedPcapReader? _mapped;
 
     private CaptureFileReader(string path, CaptureFileReaderDevice? device, LinkType linkType, long fileSize)
     {
@@ -33,6 +36,12 @@ internal sealed class CaptureFileReader : IDisposable
         FileSize = fileSize;
     }
 
+    private CaptureFileReader(string path, MappedPcapReader mapped, long fileSize)
+        : this(path, device: null, mapped.LinkType, fileSize)
+    {
+        _mapped = mapped;
+    }
+
     public string Path { get; }
 
     public LinkType LinkType { get; }
@@ -40,16 +49,31 @@ internal sealed class CaptureFileReader : IDisposable
     public long FileSize { get; }
 
     /// <summary>
+    /// True when the file is read from a memory mapping: frames come straight from the page
+    /// cache on the calling thread, with nothing to gain from reading ahead on another.
+    /// </summary>
+    public bool IsMapped => _mapped is not null;
+
+    /// <summary>
     /// Opens <paramref name="path"/> for reading; on failure <paramref name="problem"/> says
     /// what is wrong in words an operator can act on. Never throws for bad input.
     /// </summary>
-    public static bool TryOpen(string path, [NotNullWhen(true)] out CaptureFileReader? reader, [NotNullWhen(false)] out string? problem)
+    /// <param name="allowMapping">
+    /// False reads a classic pcap file with libpcap too: the reference the mapped reader is
+    /// tested against.
+    /// </param>
+    public static bool TryOpen(string path, [NotNullWhen(true)] out CaptureFileReader? reader, [NotNullWhen(false)] out string? problem, bool allowMapping = true)
     {
         reader = null;
         problem = Precheck(path, out var fileSize, out var format);
         if (problem is not null)
         {
             return false;
+        }
+        if (allowMapping && format == CaptureFormat.Pcap && MappedPcapReader.TryOpen(path) is { } mapped)
+        {
+            reader = new CaptureFileReader(path, mapped, fileSize);
+            return true;
         }
 
         var device = new CaptureFileReaderDevice(path);
@@ -94,6 +118,10 @@ internal sealed class CaptureFileReader : IDisposable
     public CaptureReadResult ReadAll(IFrameSink sink, Action<CaptureReadResult>? progress = null, int progressEvery = 8192)
     {
         ArgumentNullException.ThrowIfNull(sink);
+        if (_mapped is not null)
+        {
+            return _mapped.ReadAll(sink, progress, progressEvery);
+        }
         if (_device is null)
         {
             return new CaptureReadResult(0, 0, null);
@@ -139,7 +167,11 @@ internal sealed class CaptureFileReader : IDisposable
         }
     }
 
-    public void Dispose() => _device?.Dispose();
+    public void Dispose()
+    {
+        _device?.Dispose();
+        _mapped?.Dispose();
+    }
 
     /// <summary>
     /// Checks libpcap would only describe vaguely ("unknown file format", or a bare errno):

@@ -9,7 +9,8 @@ namespace PoolDetector.Capture;
 /// analysis overlap on two cores instead of taking turns on one. Nothing is dropped: unlike
 /// live capture, a file can wait, so the reader waits for room. Frames reach the sink in file
 /// order on the calling thread, so everything downstream (the engine, the outputs) stays
-/// single-threaded and gives the same results as reading in line.
+/// single-threaded and gives the same results as reading in line. A memory-mapped file
+/// (<see cref="CaptureFileReader.IsMapped"/>) is read in line: there is no read to overlap.
 /// </summary>
 internal static class ReadAhead
 {
@@ -19,11 +20,16 @@ internal static class ReadAhead
     /// <summary>Frames handed over per drain: the reader gets room back in slices, not all at the end.</summary>
     private const int DrainBatch = 1024;
 
-    /// <summary>Like <see cref="CaptureFileReader.ReadAll"/>: <paramref name="progress"/> is called on the reading thread.</summary>
+    /// <summary>Like <see cref="CaptureFileReader.ReadAll"/>: <paramref name="progress"/> is called on the reading thread (the calling one for a mapped file).</summary>
     public static CaptureReadResult ReadAll(CaptureFileReader reader, IFrameSink sink, Action<CaptureReadResult>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(sink);
+        if (reader.IsMapped)
+        {
+            // The frames are in memory already: a second thread would only add a copy into the ring.
+            return reader.ReadAll(sink, progress);
+        }
         var ring = new FrameRing(RingBytes, RingFrames);
         var writer = new RingWriter(ring);
         CaptureReadResult result = default;

@@ -19,6 +19,13 @@ internal static class SteadyStateCapture
     /// <returns>The frames, and the index of the first frame after the warm-up.</returns>
     public static (List<(LinkType Link, byte[] Frame, long Micros)> Frames, int WarmUp) Build(int rounds, int warmUpRound)
     {
+        var (capture, warmUp) = BuildCapture(rounds, warmUpRound);
+        return (CaptureRunner.ReadFrames(capture), warmUp);
+    }
+
+    /// <summary>The same capture, to be written as a file (<see cref="CaptureBuilder.ToPcap"/>), and the index of the first frame after the warm-up.</summary>
+    public static (CaptureBuilder Capture, int WarmUp) BuildCapture(int rounds, int warmUpRound)
+    {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(warmUpRound);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(warmUpRound, rounds);
         var capture = new CaptureBuilder(LinkFraming.Ethernet(), new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero));
@@ -47,6 +54,6 @@ internal static class SteadyStateCapture
             xmrig.Server($"{{\"id\":{i + 2},\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{{\"status\":\"OK\"}}}}\n");
             binary.Client("\u0017\u0003\u0003\u0000\u0020 application data record payload");
         }
-        return (CaptureRunner.ReadFrames(capture), warmUp);
+        return (capture, warmUp);
     }
 }
