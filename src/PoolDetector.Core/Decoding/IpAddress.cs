@@ -27,6 +27,9 @@ public readonly struct IpAddress : IEquatable<IpAddress>, IComparable<IpAddress>
     public static IpAddress FromV6(ReadOnlySpan<byte> bytes) =>
         new(BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]), isV4: false);
 
+    /// <summary>From the two words as this type keeps them (an IPv4 address in the low 32 bits of <paramref name="low"/>).</summary>
+    internal static IpAddress FromWords(ulong high, ulong low, bool isV4) => new(high, low, isV4);
+
     public static IpAddress FromIPAddress(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);

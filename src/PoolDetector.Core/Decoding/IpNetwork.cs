@@ -74,29 +74,25 @@ public readonly record struct IpNetwork(IpAddress Network, byte PrefixLength)
     }
 
     /// <summary>The address with every bit beyond <paramref name="length"/> cleared.</summary>
+    /// <remarks>On the address's two words, not its bytes: per packet, home-network checks call it for each prefix length in use.</remarks>
     internal static IpAddress Mask(IpAddress address, int length)
     {
-        Span<byte> bytes = stackalloc byte[16];
-        var count = address.WriteBytes(bytes);
-        for (var i = 0; i < count; i++)
+        if (address.IsV4)
         {
-            var keep = Math.Clamp(length - (i * 8), 0, 8);
-            bytes[i] &= (byte)(0xFF00 >> keep);
+            var mask = length <= 0 ? 0UL : (0xFFFF_FFFFUL << (32 - Math.Min(length, 32))) & 0xFFFF_FFFFUL;
+            return IpAddress.FromWords(0, address.Low & mask, isV4: true);
         }
-        return count == 4 ? IpAddress.FromV4(bytes) : IpAddress.FromV6(bytes);
+        return IpAddress.FromWords(address.High & HighBits(length), address.Low & HighBits(length - 64), isV4: false);
     }
 
+    /// <summary>A 64-bit word with its <paramref name="bits"/> highest bits set (none below 1, all from 64).</summary>
+    private static ulong HighBits(int bits) => bits <= 0 ? 0 : bits >= 64 ? ulong.MaxValue : ulong.MaxValue << (64 - bits);
+
     /// <summary><c>::ffff:a.b.c.d</c> as <c>a.b.c.d</c>.</summary>
-    internal static IpAddress Normalise(IpAddress address)
-    {
-        if (!address.IsV4 && address.High == 0 && address.Low >> 32 == 0xFFFF)
-        {
-            Span<byte> bytes = stackalloc byte[16];
-            address.WriteBytes(bytes);
-            return IpAddress.FromV4(bytes[12..]);
-        }
-        return address;
-    }
+    internal static IpAddress Normalise(IpAddress address) =>
+        !address.IsV4 && address.High == 0 && address.Low >> 32 == 0xFFFF
+            ? IpAddress.FromWords(0, address.Low & 0xFFFF_FFFFUL, isV4: true)
+            : address;
 }
 
 /// <summary>

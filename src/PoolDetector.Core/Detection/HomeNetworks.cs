@@ -18,7 +18,15 @@ public sealed class HomeNetworks
     /// <summary>No home networks: detections keep the protocol's orientation and nothing is attributed.</summary>
     public static HomeNetworks None { get; } = new([]);
 
+    /// <summary>
+    /// Up to this many networks are scanned, each a mask and compare on two words, rather than
+    /// looked up with a hash probe per prefix length: <c>analyze --workers</c> asks about both
+    /// addresses of every frame, and a handful of ranges (the defaults are five) is the usual case.
+    /// </summary>
+    private const int ScanAtMost = 32;
+
     private readonly PrefixTable<bool> _table = new();
+    private readonly IpNetwork[] _scanned;
 
     public HomeNetworks(IEnumerable<IpNetwork> networks)
     {
@@ -32,13 +40,28 @@ public sealed class HomeNetworks
             }
         }
         Networks = list;
+        _scanned = list.Count <= ScanAtMost ? [.. list] : [];
     }
 
     public IReadOnlyList<IpNetwork> Networks { get; }
 
     public bool IsEmpty => Networks.Count == 0;
 
-    public bool Contains(IpAddress address) => !IsEmpty && _table.Contains(address);
+    public bool Contains(IpAddress address)
+    {
+        if (_scanned.Length == 0)
+        {
+            return !IsEmpty && _table.Contains(address);
+        }
+        foreach (var network in _scanned)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>Parses CIDR ranges (a bare address is one host); each problem is added to <paramref name="errors"/> prefixed with <paramref name="where"/>.</summary>
     public static HomeNetworks Parse(IEnumerable<string> ranges, string where, List<string> errors)
