@@ -58,12 +58,6 @@ internal sealed partial class LiveCapture : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        // Without the capability every open fails the same way, retried forever: a deployment
-        // error to say once and stop on (exit 2), as a port in use is.
-        if (CaptureCapabilities.Problem(_options.Promiscuous) is { } problem)
-        {
-            throw new SensorStartupException(problem);
-        }
         for (var i = 0; i < _status.Interfaces.Count; i++)
         {
             var index = i;

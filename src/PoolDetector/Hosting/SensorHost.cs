@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using PoolDetector.Attribution;
+using PoolDetector.Capture;
 using PoolDetector.Cli;
 
 namespace PoolDetector.Hosting;
@@ -30,6 +31,12 @@ internal static class SensorHost
         if (!validation.IsValid)
         {
             return Fail(errors, console);
+        }
+        // Without the capability every capture fails the same way: a deployment error to say
+        // once and stop on (exit 2), before any service starts, so none is left half running.
+        if (CaptureCapabilities.Problem(validation.Options.Promiscuous) is { } capability)
+        {
+            return Fail([capability], console);
         }
 
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
