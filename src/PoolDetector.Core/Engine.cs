@@ -117,6 +117,17 @@ public sealed class Engine
     /// </summary>
     public void ProcessFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros, long frameNumber, bool shadow)
     {
+        var status = PacketDecoder.Decode(linkType, frame, out var packet);
+        ProcessDecoded(status, packet, frame, timestampMicros, frameNumber, shadow);
+    }
+
+    /// <summary>
+    /// <see cref="ProcessFrame(LinkType, ReadOnlySpan{byte}, long, long, bool)"/> for a frame the
+    /// caller has decoded already (<paramref name="status"/> and <paramref name="packet"/> as
+    /// <see cref="PacketDecoder.Decode"/> gave them): a worker decodes every frame to find its owner.
+    /// </summary>
+    public void ProcessDecoded(DecodeStatus status, in DecodedPacket packet, ReadOnlySpan<byte> frame, long timestampMicros, long frameNumber, bool shadow)
+    {
         _frameNumber = frameNumber;
         if (!shadow)
         {
@@ -128,7 +139,6 @@ public sealed class Engine
         {
             _lastTimestamp = timestampMicros;
         }
-        var status = PacketDecoder.Decode(linkType, frame, out var packet);
         if (status != DecodeStatus.Ok)
         {
             if (!shadow)

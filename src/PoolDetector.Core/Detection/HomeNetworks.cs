@@ -26,7 +26,8 @@ public sealed class HomeNetworks
     private const int ScanAtMost = 32;
 
     private readonly PrefixTable<bool> _table = new();
-    private readonly IpNetwork[] _scanned;
+    /// <summary>The networks, when few enough to scan; null: look up <see cref="_table"/>.</summary>
+    private readonly IpNetwork[]? _scanned;
 
     public HomeNetworks(IEnumerable<IpNetwork> networks)
     {
@@ -40,7 +41,7 @@ public sealed class HomeNetworks
             }
         }
         Networks = list;
-        _scanned = list.Count <= ScanAtMost ? [.. list] : [];
+        _scanned = list.Count <= ScanAtMost ? [.. list] : null;
     }
 
     public IReadOnlyList<IpNetwork> Networks { get; }
@@ -49,9 +50,9 @@ public sealed class HomeNetworks
 
     public bool Contains(IpAddress address)
     {
-        if (_scanned.Length == 0)
+        if (_scanned is null)
         {
-            return !IsEmpty && _table.Contains(address);
+            return _table.Contains(address);
         }
         foreach (var network in _scanned)
         {

@@ -397,14 +397,17 @@ public sealed partial class FlowTable
             FlowEndStep.Frame => new FlowEndPosition(_frameNumber, FlowEndStep.Frame, 0),
             _ => new FlowEndPosition(long.MaxValue, FlowEndStep.EndOfInput, flow.Id),
         };
-        switch (flow.Shadow ? (FlowEndReason)byte.MaxValue : reason)
+        // A shadow is counted by the table that owns it.
+        if (!flow.Shadow)
         {
-            case FlowEndReason.Fin: Counters.FlowsEndedFin++; break;
-            case FlowEndReason.Reset: Counters.FlowsEndedReset++; break;
-            case FlowEndReason.Idle: Counters.FlowsEndedIdle++; break;
-            case FlowEndReason.Capacity: Counters.FlowsEvictedCapacity++; break;
-            case FlowEndReason.EndOfInput: Counters.FlowsEndedEndOfInput++; break;
-            default: break; // a shadow: counted by the table that owns it
+            switch (reason)
+            {
+                case FlowEndReason.Fin: Counters.FlowsEndedFin++; break;
+                case FlowEndReason.Reset: Counters.FlowsEndedReset++; break;
+                case FlowEndReason.Idle: Counters.FlowsEndedIdle++; break;
+                case FlowEndReason.Capacity: Counters.FlowsEvictedCapacity++; break;
+                default: Counters.FlowsEndedEndOfInput++; break;
+            }
         }
         _consumer.OnFlowEnded(flow, reason, timestampMicros);
 

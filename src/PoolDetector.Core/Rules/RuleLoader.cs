@@ -502,7 +502,6 @@ public static partial class RuleLoader
 
         private static int Line(YamlNode node) => (int)node.Start.Line;
 
-        /// <summary>The line of the first [ or { (outside quotes and comments) that is never closed; 1 when none is found.</summary>
         /// <summary>
         /// The first character YAML does not allow (YAML 1.2, 5.1: c-printable), with its line and
         /// column, or null. Checked before parsing because YamlDotNet reads U+0000 as the end of
@@ -536,6 +535,7 @@ public static partial class RuleLoader
             return null;
         }
 
+        /// <summary>The line of the first [ or { (outside quotes and comments) that is never closed; 1 when none is found.</summary>
         private static int UnclosedBracketLine(string text)
         {
             var open = new Stack<int>();

@@ -181,7 +181,7 @@ internal sealed unsafe partial class MappedPcapReader : IDisposable
     private static bool IsMappedLinkType(int value, out LinkType linkType)
     {
         linkType = default;
-        return value is 0 or 1 or 9 or 50 or 101 or 104 or 108 or 113 or 228 or 229 or 276 && LinkTypes.TryFromPcap(value, out linkType);
+        return value is not (12 or 14) && LinkTypes.TryFromPcap(value, out linkType);
     }
 
     /// <summary>

@@ -140,6 +140,7 @@ internal sealed partial class SensorEngineService : BackgroundService, IFrameSin
                 engine.ReplaceRules(rules);
             }
             _eve.ReopenIfRequested();
+            _eve.RetryHeld();
             _evidence?.PublishCompleted(_publishEvidence);
 
             var frames = _handOff.Drain(this, FramesPerTurn);

@@ -68,20 +68,23 @@ internal sealed partial class EveFileSink : IDisposable
     /// <summary>Any thread (the SIGHUP handler): the next write reopens the path.</summary>
     public void RequestReopen() => _reopenRequested = true;
 
-    /// <summary>
-    /// Engine loop, every turn: reopens now if asked, even without an alert to write (so the new
-    /// file exists at once), and writes held events once the file takes them (at most a try a second).
-    /// </summary>
+    /// <summary>Reopens now if asked, even without an alert to write (so the new file exists at once).</summary>
     public void ReopenIfRequested()
     {
-        if (_reopenRequested)
+        if (!_reopenRequested)
         {
-            _reopenRequested = false;
-            _file?.Dispose();
-            _file = null;
-            _nextOpenAttempt = 0;
-            TryOpen(out _);
+            return;
         }
+        _reopenRequested = false;
+        _file?.Dispose();
+        _file = null;
+        _nextOpenAttempt = 0;
+        TryOpen(out _);
+    }
+
+    /// <summary>Engine loop, every turn: writes held events once the file takes them, at most a try a second.</summary>
+    public void RetryHeld()
+    {
         if (_held.Count > 0 && Environment.TickCount64 >= _nextRetry)
         {
             WriteHeld();

@@ -55,12 +55,13 @@ internal sealed class ShardWorker : IFrameSink, IDetectionSink
         {
             _clock = timestampMicros;
         }
-        if (PacketDecoder.Decode(linkType, frame, out var packet) != DecodeStatus.Ok)
+        var status = PacketDecoder.Decode(linkType, frame, out var packet);
+        if (status != DecodeStatus.Ok)
         {
             // Counted once, by the first worker. One engine expires nothing at such a frame either.
             if (_index == 0)
             {
-                _engine.ProcessFrame(linkType, frame, _clock, number, shadow: false);
+                _engine.ProcessDecoded(status, packet, frame, _clock, number, shadow: false);
             }
         }
         else
@@ -68,7 +69,7 @@ internal sealed class ShardWorker : IFrameSink, IDetectionSink
             var mine = FlowShard.Owner(packet, _home, _workers) == _index;
             if (mine || Detector.TeachesOtherFlows(packet.Transport, packet.SourcePort, packet.DestinationPort))
             {
-                _engine.ProcessFrame(linkType, frame, _clock, number, shadow: !mine);
+                _engine.ProcessDecoded(status, packet, frame, _clock, number, shadow: !mine);
                 _expiredAt = _clock;
             }
             else if (_clock != _expiredAt)
