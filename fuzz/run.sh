@@ -92,11 +92,14 @@ fuzz_one() {
     rules) [ -f "$dictionaries/yaml.dict" ] && dict=(-x "$dictionaries/yaml.dict") ;;
     pcap|reader) [ -f "$dictionaries/pcap.dict" ] && dict=(-x "$dictionaries/pcap.dict") ;;
   esac
-  # -t 5000+: an input is a hang after 5 s (the JIT compiles new paths on first use), seeds
-  # slower than that are skipped; -V: stop after the budget; timeout: a last resort should
+  # -t 5000: an input is a hang after 5 s (the JIT compiles new paths on first use). Not
+  # "5000+": that makes afl-fuzz compute a timeout from the seeds' speed with 5 s only as its
+  # ceiling (20 ms for the fast targets), and SharpFuzz's out-of-process server reports a child
+  # killed on timeout as its crash status 2, which afl-fuzz saves as a crash "sig:02" that does
+  # not happen again on replay. -V: stop after the budget; timeout: a last resort should
   # afl-fuzz hang in its start-up.
   POOLDETECTOR_FUZZ_CRASH_LOG="$out/$target-exceptions.log" timeout --signal=INT --kill-after=30 $((seconds + 180)) \
-    afl-fuzz -i "$out/seeds/$target" -o "$work" -t 5000+ -m none -V "$seconds" "${dict[@]}" \
+    afl-fuzz -i "$out/seeds/$target" -o "$work" -t 5000 -m none -V "$seconds" "${dict[@]}" \
       -- "${harness[@]}" "$target" >"$log" 2>&1 || echo "fuzz: afl-fuzz for $target exited with $? (see below)" >>"$log"
 }
 
@@ -151,13 +154,21 @@ for target in "${targets[@]}"; do
   # A crash counts when it happens again on replay, in a process of its own (a stack overflow
   # ends the process). One that does not (the fuzzing child died of something else) is kept
   # in unreproduced/ with the exceptions the harness logged, and reported without failing.
+  # The replay is bounded: a child killed on timeout is saved as a crash too (see fuzz_one),
+  # and an input that still runs after 60 s is a hang worth failing for.
   reproduced=${#seed_crashes[@]}
   for crash in "${crashes[@]}"; do
     mkdir -p "$findings/$target"
-    if "${harness[@]}" replay "$target" "$crash" >"$out/replay.log" 2>&1; then
+    status=0
+    timeout --kill-after=10 60 "${harness[@]}" replay "$target" "$crash" >"$out/replay.log" 2>&1 || status=$?
+    if [ "$status" -eq 0 ]; then
       mkdir -p "$findings/$target/unreproduced"
       cp "$crash" "$findings/$target/unreproduced/"
       echo "fuzz: $target: $(basename "$crash") did not crash again on replay (kept in unreproduced/)" >&2
+    elif [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+      cp "$crash" "$findings/$target/hang-$(basename "$crash")"
+      reproduced=$((reproduced + 1))
+      echo "fuzz: $target: $(basename "$crash") still ran after 60 s on replay: a hang" >&2
     else
       cp "$crash" "$findings/$target/"
       reproduced=$((reproduced + 1))
