@@ -12,7 +12,7 @@
 #                 tls dns dhcp rules intel pcap reader
 #   --jobs J      targets fuzzed at once (default: the number of cores)
 #
-# Crashing inputs (and hangs, reported but not failing) are copied to fuzz/findings/TARGET/,
+# Crashing and hanging inputs are copied to fuzz/findings/TARGET/,
 # each replayed once with its exception printed. Keep a crash as a regression test by copying
 # it into tests/PoolDetector.Tests/Fuzz/Regressions/TARGET/ once src/ is fixed.
 # Last line: "fuzz: N passed, N failed" (targets without and with crashes).
@@ -147,30 +147,26 @@ for target in "${targets[@]}"; do
     failed=$((failed + 1))
     continue
   fi
-  if [ ${#hangs[@]} -gt 0 ]; then
-    mkdir -p "$findings/$target/hangs"
-    cp "${hangs[@]}" "$findings/$target/hangs/"
-  fi
-  # A crash counts when it happens again on replay, in a process of its own (a stack overflow
-  # ends the process). One that does not (the fuzzing child died of something else) is kept
-  # in unreproduced/ with the exceptions the harness logged, and reported without failing.
-  # The replay is bounded: a child killed on timeout is saved as a crash too (see fuzz_one),
-  # and an input that still runs after 60 s is a hang worth failing for.
+  # A crash or hang counts when it happens again on replay, in a process of its own (a stack
+  # overflow ends the process). One that does not (the fuzzing child died of something else, or
+  # a JIT pause passed 5 s) is kept in unreproduced/ with the exceptions the harness logged, and
+  # reported without failing. The replay is bounded: an input still running after 60 s hangs.
   reproduced=${#seed_crashes[@]}
-  for crash in "${crashes[@]}"; do
+  for input in "${crashes[@]}" "${hangs[@]}"; do
     mkdir -p "$findings/$target"
+    name="$(basename "$(dirname "$input")")-$(basename "$input")"   # crashes-id:… or hangs-id:…
     status=0
-    timeout --kill-after=10 60 "${harness[@]}" replay "$target" "$crash" >"$out/replay.log" 2>&1 || status=$?
+    timeout --kill-after=10 60 "${harness[@]}" replay "$target" "$input" >"$out/replay.log" 2>&1 || status=$?
     if [ "$status" -eq 0 ]; then
       mkdir -p "$findings/$target/unreproduced"
-      cp "$crash" "$findings/$target/unreproduced/"
-      echo "fuzz: $target: $(basename "$crash") did not crash again on replay (kept in unreproduced/)" >&2
+      cp "$input" "$findings/$target/unreproduced/$name"
+      echo "fuzz: $target: $name ran cleanly on replay (kept in unreproduced/)" >&2
     elif [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-      cp "$crash" "$findings/$target/hang-$(basename "$crash")"
+      cp "$input" "$findings/$target/$name"
       reproduced=$((reproduced + 1))
-      echo "fuzz: $target: $(basename "$crash") still ran after 60 s on replay: a hang" >&2
+      echo "fuzz: $target: $name still ran after 60 s on replay: a hang" >&2
     else
-      cp "$crash" "$findings/$target/"
+      cp "$input" "$findings/$target/$name"
       reproduced=$((reproduced + 1))
       head -40 "$out/replay.log" >&2
     fi
