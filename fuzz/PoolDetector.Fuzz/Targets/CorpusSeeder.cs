@@ -64,7 +64,7 @@ internal static class CorpusSeeder
 
     /// <summary>
     /// A capture seed, and where it is a little-endian microsecond pcap (as the program writes
-    /// them) its twins in the other byte order and with nanosecond timestamps: the mapped reader's
+    /// them) its twins in the other byte order and with nanosecond timestamps: the managed reader's
     /// four header variants, each a few mutations from damage.
     /// </summary>
     private static List<byte[]> ReaderSeeds(byte[] capture)

@@ -13,9 +13,9 @@ internal readonly record struct CaptureReadResult(long Packets, long Bytes, stri
 }
 
 /// <summary>
-/// Reads a pcap or pcapng file frame by frame, without copying: a classic pcap file through a
-/// memory mapping (<see cref="MappedPcapReader"/>: each frame's span points into the page cache),
-/// everything else with libpcap (through SharpPcap: each frame's span points into libpcap's
+/// Reads a pcap or pcapng file frame by frame: a classic pcap file with the program's own reader
+/// (<see cref="ManagedPcapReader"/>: large reads into one buffer, each frame's span points into
+/// it), everything else with libpcap (through SharpPcap: each frame's span points into libpcap's
 /// buffer). Which one is decided when the file is opened; both give the same frames and errors.
 /// </summary>
 internal sealed class CaptureFileReader : IDisposable
@@ -24,9 +24,9 @@ internal sealed class CaptureFileReader : IDisposable
     private const int PacketRead = 1;
     private const int EndOfFile = -2;
 
-    /// <summary>Null for a pcapng file with no interfaces, which holds no packets, and for a mapped file.</summary>
+    /// <summary>Null for a pcapng file with no interfaces, which holds no packets, and for a file the managed reader reads.</summary>
     private readonly CaptureFileReaderDevice? _device;
-    private readonly MappedPcapReader? _mapped;
+    private readonly ManagedPcapReader? _managed;
 
     private CaptureFileReader(string path, CaptureFileReaderDevice? device, LinkType linkType, long fileSize)
     {
@@ -36,10 +36,10 @@ internal sealed class CaptureFileReader : IDisposable
         FileSize = fileSize;
     }
 
-    private CaptureFileReader(string path, MappedPcapReader mapped, long fileSize)
-        : this(path, device: null, mapped.LinkType, fileSize)
+    private CaptureFileReader(string path, ManagedPcapReader managed, long fileSize)
+        : this(path, device: null, managed.LinkType, fileSize)
     {
-        _mapped = mapped;
+        _managed = managed;
     }
 
     public string Path { get; }
@@ -49,20 +49,21 @@ internal sealed class CaptureFileReader : IDisposable
     public long FileSize { get; }
 
     /// <summary>
-    /// True when the file is read from a memory mapping: frames come straight from the page
-    /// cache on the calling thread, with nothing to gain from reading ahead on another.
+    /// True when libpcap reads the file, a call and two copies per packet, worth overlapping
+    /// with the engine on another thread (<see cref="ReadAhead"/>). False for the managed reader,
+    /// whose 2 MiB reads from the page cache cost little beside the engine: it reads in line.
     /// </summary>
-    public bool IsMapped => _mapped is not null;
+    public bool UsesLibpcap => _managed is null;
 
     /// <summary>
     /// Opens <paramref name="path"/> for reading; on failure <paramref name="problem"/> says
     /// what is wrong in words an operator can act on. Never throws for bad input.
     /// </summary>
-    /// <param name="allowMapping">
-    /// False reads a classic pcap file with libpcap too: the reference the mapped reader is
+    /// <param name="libpcapOnly">
+    /// True reads a classic pcap file with libpcap too: the reference the managed reader is
     /// tested against.
     /// </param>
-    public static bool TryOpen(string path, [NotNullWhen(true)] out CaptureFileReader? reader, [NotNullWhen(false)] out string? problem, bool allowMapping = true)
+    public static bool TryOpen(string path, [NotNullWhen(true)] out CaptureFileReader? reader, [NotNullWhen(false)] out string? problem, bool libpcapOnly = false)
     {
         reader = null;
         problem = Precheck(path, out var fileSize, out var format);
@@ -70,9 +71,9 @@ internal sealed class CaptureFileReader : IDisposable
         {
             return false;
         }
-        if (allowMapping && format == CaptureFormat.Pcap && MappedPcapReader.TryOpen(path) is { } mapped)
+        if (!libpcapOnly && format == CaptureFormat.Pcap && ManagedPcapReader.TryOpen(path) is { } managed)
         {
-            reader = new CaptureFileReader(path, mapped, fileSize);
+            reader = new CaptureFileReader(path, managed, fileSize);
             return true;
         }
 
@@ -118,9 +119,9 @@ internal sealed class CaptureFileReader : IDisposable
     public CaptureReadResult ReadAll(IFrameSink sink, Action<CaptureReadResult>? progress = null, int progressEvery = 8192)
     {
         ArgumentNullException.ThrowIfNull(sink);
-        if (_mapped is not null)
+        if (_managed is not null)
         {
-            return _mapped.ReadAll(sink, progress, progressEvery);
+            return _managed.ReadAll(sink, progress, progressEvery);
         }
         if (_device is null)
         {
@@ -170,7 +171,7 @@ internal sealed class CaptureFileReader : IDisposable
     public void Dispose()
     {
         _device?.Dispose();
-        _mapped?.Dispose();
+        _managed?.Dispose();
     }
 
     /// <summary>

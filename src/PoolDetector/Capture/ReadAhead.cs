@@ -9,8 +9,9 @@ namespace PoolDetector.Capture;
 /// analysis overlap on two cores instead of taking turns on one. Nothing is dropped: unlike
 /// live capture, a file can wait, so the reader waits for room. Frames reach the sink in file
 /// order on the calling thread, so everything downstream (the engine, the outputs) stays
-/// single-threaded and gives the same results as reading in line. A memory-mapped file
-/// (<see cref="CaptureFileReader.IsMapped"/>) is read in line: there is no read to overlap.
+/// single-threaded and gives the same results as reading in line. A file the managed reader
+/// reads (<see cref="CaptureFileReader.UsesLibpcap"/> false) is read in line: its copy from the
+/// page cache is too little work to hand to another thread and back through a ring.
 /// </summary>
 internal static class ReadAhead
 {
@@ -20,14 +21,14 @@ internal static class ReadAhead
     /// <summary>Frames handed over per drain: the reader gets room back in slices, not all at the end.</summary>
     private const int DrainBatch = 1024;
 
-    /// <summary>Like <see cref="CaptureFileReader.ReadAll"/>: <paramref name="progress"/> is called on the reading thread (the calling one for a mapped file).</summary>
+    /// <summary>Like <see cref="CaptureFileReader.ReadAll"/>: <paramref name="progress"/> is called on the reading thread (the calling one when libpcap is not used).</summary>
     public static CaptureReadResult ReadAll(CaptureFileReader reader, IFrameSink sink, Action<CaptureReadResult>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(sink);
-        if (reader.IsMapped)
+        if (!reader.UsesLibpcap)
         {
-            // The frames are in memory already: a second thread would only add a copy into the ring.
+            // One large read per 2 MiB: a second thread would only add a copy into the ring.
             return reader.ReadAll(sink, progress);
         }
         var ring = new FrameRing(RingBytes, RingFrames);

@@ -170,6 +170,10 @@ internal static class AnalyzeRunner
 
     internal static string DescribeReadFailure(string file, CaptureReadResult result)
     {
+        if (result.Error!.StartsWith(ManagedPcapReader.ShrankWhileRead, StringComparison.Ordinal))
+        {
+            return $"{file}: changed while read: read {result.Packets} packet(s), which were analysed; {result.Error}";
+        }
         var what = result.Error!.Contains("truncated", StringComparison.OrdinalIgnoreCase)
             ? "truncated capture (the file ends in the middle of a packet)"
             : "damaged capture";

@@ -9,7 +9,7 @@ namespace PoolDetector.Tests.Capture;
 /// <summary>
 /// analyze's read-ahead: the same frames in the same order as reading in line, on the calling
 /// thread; a failing consumer never leaves the reader waiting. Each runs on libpcap's reader (the
-/// read-ahead thread and its ring, as for pcapng) and on the mapped one (read in line).
+/// read-ahead thread and its ring, as for pcapng) and on the managed one (read in line).
 /// </summary>
 public sealed class ReadAheadTests
 {
@@ -18,15 +18,15 @@ public sealed class ReadAheadTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Hands_over_every_frame_in_file_order_on_the_calling_thread(bool mapped)
+    public void Hands_over_every_frame_in_file_order_on_the_calling_thread(bool libpcap)
     {
         var expected = CaptureRunner.ReadFrames(Capture);
         var sink = new Recorder();
         CaptureReadResult result;
-        Assert.True(CaptureFileReader.TryOpen(Capture, out var reader, out var problem, allowMapping: mapped), problem);
+        Assert.True(CaptureFileReader.TryOpen(Capture, out var reader, out var problem, libpcapOnly: libpcap), problem);
         using (reader)
         {
-            Assert.Equal(mapped, reader.IsMapped);
+            Assert.Equal(libpcap, reader.UsesLibpcap);
             result = ReadAhead.ReadAll(reader, sink);
         }
 
@@ -39,17 +39,17 @@ public sealed class ReadAheadTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void A_consumer_that_throws_stops_the_reader_and_its_exception_comes_back(bool mapped)
+    public void A_consumer_that_throws_stops_the_reader_and_its_exception_comes_back(bool libpcap)
     {
         // Larger than the ring (about 18 MB), so the reader is left waiting for room when the consumer fails.
         using var directory = new Cli.TempDirectory();
         var large = Path.Combine(directory.Path, "campus.pcap");
         CampusCapture.WriteFile(new CampusCaptureOptions(20_000, Seed: 5), large);
         Assert.True(new FileInfo(large).Length > 12 * 1024 * 1024);
-        Assert.True(CaptureFileReader.TryOpen(large, out var reader, out var problem, allowMapping: mapped), problem);
+        Assert.True(CaptureFileReader.TryOpen(large, out var reader, out var problem, libpcapOnly: libpcap), problem);
         using (reader)
         {
-            Assert.Equal(mapped, reader.IsMapped);
+            Assert.Equal(libpcap, reader.UsesLibpcap);
             var failure = Assert.Throws<InvalidOperationException>(() => ReadAhead.ReadAll(reader, new Failing(after: 10)));
             Assert.Equal("consumer failed", failure.Message);
         }

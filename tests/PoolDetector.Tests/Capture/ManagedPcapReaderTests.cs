@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using PoolDetector.Bench.Generation;
 using PoolDetector.Capture;
+using PoolDetector.Cli;
 using PoolDetector.Core.Decoding;
 using PoolDetector.Fuzz.Targets;
 using PoolDetector.Testing;
@@ -10,12 +11,12 @@ using Xunit.Abstractions;
 namespace PoolDetector.Tests.Capture;
 
 /// <summary>
-/// The memory-mapped pcap reader against libpcap, the reference: on every capture of the project
+/// The managed pcap reader against libpcap, the reference: on every capture of the project
 /// and of ../shared/pcaps, and on crafted files (every truncation point, both byte orders and both
 /// timestamp precisions, record lengths at and beyond the limits, old versions), each read both
 /// ways must give the same link type, frames, timestamps, packet and byte counts and error text.
 /// </summary>
-public sealed class MappedPcapReaderTests(ITestOutputHelper output)
+public sealed class ManagedPcapReaderTests(ITestOutputHelper output)
 {
     private static readonly byte[][] Frames =
     [
@@ -35,11 +36,11 @@ public sealed class MappedPcapReaderTests(ITestOutputHelper output)
     {
         var path = Path.Combine(RepositoryPaths.Pcaps, name);
 
-        var mapped = AssertSameAsLibpcap(path);
+        var managed = AssertSameAsLibpcap(path);
 
-        Assert.True(mapped.Mapped, "a classic pcap of a link type the engine decodes is read from the mapping");
-        Assert.True(mapped.Result.Complete);
-        Assert.NotEmpty(mapped.Frames);
+        Assert.True(managed.Managed, "a classic pcap of a link type the engine decodes is read by the managed reader");
+        Assert.True(managed.Result.Complete);
+        Assert.NotEmpty(managed.Frames);
     }
 
     [Fact]
@@ -54,18 +55,18 @@ public sealed class MappedPcapReaderTests(ITestOutputHelper output)
             .Where(IsClassicPcap)
             .Order(StringComparer.Ordinal)
             .ToList();
-        var mapped = 0;
+        var managed = 0;
         long frames = 0;
         foreach (var file in files)
         {
             var reading = AssertSameAsLibpcap(file);
-            mapped += reading.Mapped ? 1 : 0;
+            managed += reading.Managed ? 1 : 0;
             frames += reading.Frames.Count;
         }
 
-        output.WriteLine($"{files.Count} classic captures ({mapped} mapped, the rest of link types left to libpcap), {frames} frames, identical");
+        output.WriteLine($"{files.Count} classic captures ({managed} by the managed reader, the rest of link types left to libpcap), {frames} frames, identical");
         Assert.NotEmpty(files);
-        Assert.True(mapped > files.Count / 2, $"only {mapped} of {files.Count} captures were read from a mapping");
+        Assert.True(managed > files.Count / 2, $"only {managed} of {files.Count} captures were read by the managed reader");
     }
 
     /// <param name="snapLength">65535: every record fits; 64: three records are longer and cut to it (libpcap reads and skips the rest).</param>
@@ -85,7 +86,7 @@ public sealed class MappedPcapReaderTests(ITestOutputHelper output)
             if (reading.Result.Error is { } error)
             {
                 errors.Add(error[..error.IndexOf(';', StringComparison.Ordinal)]);
-                Assert.True(reading.Mapped);
+                Assert.True(reading.Managed);
             }
         }
 
@@ -118,22 +119,22 @@ public sealed class MappedPcapReaderTests(ITestOutputHelper output)
         };
         var path = directory.File("orders.pcap", Build(new PcapShape(BigEndian: bigEndian, Nanoseconds: nanoseconds), records));
 
-        var mapped = AssertSameAsLibpcap(path);
+        var managed = AssertSameAsLibpcap(path);
 
-        Assert.True(mapped.Mapped);
-        Assert.Equal(records.Length, mapped.Frames.Count);
-        Assert.Equal(Frames[4], mapped.Frames[4].Bytes);
+        Assert.True(managed.Managed);
+        Assert.Equal(records.Length, managed.Frames.Count);
+        Assert.Equal(Frames[4], managed.Frames[4].Bytes);
         var first = 1_631_606_401L * 1_000_000 + (nanoseconds ? 123_456 : 123_456_789);
-        Assert.Equal(first, mapped.Frames[0].Micros);
+        Assert.Equal(first, managed.Frames[0].Micros);
     }
 
     public static TheoryData<string, uint, uint, bool> RecordLengths() => new()
     {
         // name, snap length in the file header, caplen of the second record, whether it reads to the end
         { "zero-length record", 65535, 0, true },
-        { "caplen at libpcap's maximum, above the snap length: cut to the snap length", 65535, MappedPcapReader.MaximumSnapLength, false },
-        { "caplen one above libpcap's maximum", MappedPcapReader.MaximumSnapLength, MappedPcapReader.MaximumSnapLength + 1, false },
-        { "caplen above the maximum and the snap length", 1500, MappedPcapReader.MaximumSnapLength + 1, false },
+        { "caplen at libpcap's maximum, above the snap length: cut to the snap length", 65535, ManagedPcapReader.MaximumSnapLength, false },
+        { "caplen one above libpcap's maximum", ManagedPcapReader.MaximumSnapLength, ManagedPcapReader.MaximumSnapLength + 1, false },
+        { "caplen above the maximum and the snap length", 1500, ManagedPcapReader.MaximumSnapLength + 1, false },
         { "caplen 2^32-1", 65535, uint.MaxValue, false },
         { "caplen above a small snap length, whole record present", 64, 100, true },
         { "snap length 0 means the maximum", 0, 70_000, true },
@@ -151,16 +152,16 @@ public sealed class MappedPcapReaderTests(ITestOutputHelper output)
         var records = new[] { new Record(1, 1, Frames[0]), new Record(2, 2, data, caplen, caplen), new Record(3, 3, Frames[1]) };
         var path = directory.File("lengths.pcap", Build(new PcapShape(SnapLength: snapLength), records));
 
-        var mapped = AssertSameAsLibpcap(path, name);
+        var managed = AssertSameAsLibpcap(path, name);
 
-        Assert.True(mapped.Mapped);
-        Assert.Equal(complete, mapped.Result.Complete);
-        output.WriteLine($"{name}: {mapped.Result}");
+        Assert.True(managed.Managed);
+        Assert.Equal(complete, managed.Result.Complete);
+        output.WriteLine($"{name}: {managed.Result}");
     }
 
     public static TheoryData<string, ushort, ushort, uint, bool> Headers() => new()
     {
-        // name, version, link type field, whether the mapped reader takes it (else libpcap reads it)
+        // name, version, link type field, whether the managed reader takes it (else libpcap reads it)
         { "version 2.2: caplen and len were the other way round", 2, 2, 1, true },
         { "version 2.3: swapped only where caplen exceeds len", 2, 3, 1, true },
         { "version 2.0", 2, 0, 1, true },
@@ -177,7 +178,7 @@ public sealed class MappedPcapReaderTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Headers))]
-    public void File_headers_open_as_libpcap_opens_them(string name, ushort major, ushort minor, uint linkType, bool mapped)
+    public void File_headers_open_as_libpcap_opens_them(string name, ushort major, ushort minor, uint linkType, bool managed)
     {
         using var directory = new TempDirectory();
         // The second record's caplen exceeds its len: where lengths are swapped, the frame is len long.
@@ -186,19 +187,19 @@ public sealed class MappedPcapReaderTests(ITestOutputHelper output)
 
         var reading = AssertSameAsLibpcap(path, name);
 
-        Assert.Equal(mapped, reading.Mapped);
+        Assert.Equal(managed, reading.Managed);
     }
 
     [Fact]
     public void A_big_endian_linux_cooked_capture_is_left_to_libpcap()
     {
-        // libpcap rewrites the SocketCAN ID in such files (swap_pseudo_headers); the mapped reader does not.
+        // libpcap rewrites the SocketCAN ID in such files (swap_pseudo_headers); the managed reader does not.
         using var directory = new TempDirectory();
         var path = directory.File("sll-be.pcap", Build(new PcapShape(BigEndian: true, LinkType: 113), [new Record(1, 1, new byte[32])]));
 
         var reading = AssertSameAsLibpcap(path);
 
-        Assert.False(reading.Mapped);
+        Assert.False(reading.Managed);
         Assert.Single(reading.Frames);
     }
 
@@ -211,9 +212,10 @@ public sealed class MappedPcapReaderTests(ITestOutputHelper output)
         Assert.True(CaptureFileReader.TryOpen(path, out var reader, out var problem), problem);
         using (reader)
         {
-            Assert.True(reader.IsMapped);
+            Assert.False(reader.UsesLibpcap);
             // Another process completes the last record and then overwrites the records with
-            // garbage: the mapping shows the new bytes, never more than it mapped, and nothing crashes.
+            // garbage: the reader reads the new bytes, never more than the size it saw at open,
+            // and nothing crashes.
             using (var writer = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
             {
                 writer.Position = 24;
@@ -229,34 +231,112 @@ public sealed class MappedPcapReaderTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// A file large enough for the reader to unmap pages behind it (every 8 MB) reads as libpcap
-    /// reads it, and a consumer's exception comes back out of the reader.
+    /// A file of many buffers (about 18 MB, the buffer 2 MiB) reads as libpcap reads it, records
+    /// cut by every refill included, and a consumer's exception comes back out of the reader.
     /// </summary>
     [Fact]
-    public void A_file_released_behind_the_reader_reads_as_libpcap_does()
+    public void A_file_of_many_buffers_reads_as_libpcap_does()
     {
         using var directory = new TempDirectory();
         var path = Path.Combine(directory.Path, "campus.pcap");
-        CampusCapture.WriteFile(new CampusCaptureOptions(80_000, Seed: 11), path);
-        Assert.True(new FileInfo(path).Length > 64 * 1024 * 1024, $"{new FileInfo(path).Length} bytes: too small to release pages twice");
+        CampusCapture.WriteFile(new CampusCaptureOptions(20_000, Seed: 11), path);
+        Assert.True(new FileInfo(path).Length > 8L * ManagedPcapReader.BufferBytes, $"{new FileInfo(path).Length} bytes: too few refills");
 
-        var mapped = AssertSameAsLibpcap(path);
+        var managed = AssertSameAsLibpcap(path);
 
-        Assert.True(mapped.Mapped);
-        Assert.Equal(80_000, mapped.Frames.Count);
+        Assert.True(managed.Managed);
+        Assert.Equal(20_000, managed.Frames.Count);
         Assert.True(CaptureFileReader.TryOpen(path, out var reader, out var problem), problem);
         using (reader)
         {
-            var failure = Assert.Throws<InvalidOperationException>(() => reader.ReadAll(new FailingSink(after: 70_000)));
+            var failure = Assert.Throws<InvalidOperationException>(() => reader.ReadAll(new FailingSink(after: 15_000)));
             Assert.Equal("consumer failed", failure.Message);
         }
     }
 
-    [Fact]
-    public void Analyze_reports_a_damaged_mapped_file_in_libpcaps_words()
+    /// <summary>
+    /// Records up to libpcap's largest, whole (snap length 0, the maximum) and cut to a snap
+    /// length of 1500 so that the reader skips most of each, across many refills: a record larger
+    /// than what is left of the buffer, a skip past its end, a header split by it.
+    /// </summary>
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(1500u)]
+    public void Records_up_to_libpcaps_largest_across_refills_read_as_libpcap_does(uint snapLength)
     {
         using var directory = new TempDirectory();
-        var records = new[] { new Record(1, 1, Frames[0]), new Record(2, 2, Frames[1], MappedPcapReader.MaximumSnapLength + 1, 60) };
+        int[] sizes = [262_144, 1, 100_003, 65_535, 0, 199_999, 7, 262_143, 31_337];
+        var records = Enumerable.Range(0, 120)
+            .Select(i => new Record((uint)(1_700_000_000 + i), (uint)i, [.. Enumerable.Range(0, sizes[i % sizes.Length]).Select(b => (byte)(b + i))]))
+            .ToArray();
+        var path = directory.File("large-records.pcap", Build(new PcapShape(SnapLength: snapLength), records));
+        Assert.True(new FileInfo(path).Length > 5L * ManagedPcapReader.BufferBytes);
+
+        var managed = AssertSameAsLibpcap(path);
+
+        Assert.True(managed.Managed);
+        Assert.True(managed.Result.Complete);
+        Assert.Equal(records.Length, managed.Frames.Count);
+    }
+
+    /// <summary>
+    /// tcpdump -C -W reopens its oldest ring file with O_TRUNC and writes it anew while analyze may
+    /// be reading it. The reader ends where the file now ends, having handed over the frames it
+    /// read before (each the file's bytes), and says the file shrank; a reader of a memory mapping
+    /// would have died of SIGBUS. Truncated beyond what the buffer holds, and below where the
+    /// reader already is.
+    /// </summary>
+    [Theory]
+    [InlineData(5_000_007L)]
+    [InlineData(1_000L)]
+    public void A_file_truncated_while_it_is_read_ends_where_it_now_ends_and_says_so(long truncateTo)
+    {
+        using var directory = new TempDirectory();
+        var path = Path.Combine(directory.Path, "ring.pcap0");
+        CampusCapture.WriteFile(new CampusCaptureOptions(20_000, Seed: 3), path);
+        var sizeAtOpen = new FileInfo(path).Length;
+        var original = ReaderComparison.Read(path, libpcapOnly: true).Frames;
+        Assert.True(CaptureFileReader.TryOpen(path, out var reader, out var problem), problem);
+        var sink = new TruncatingSink(path, afterFrames: 100, truncateTo);
+        CaptureReadResult result;
+        using (reader)
+        {
+            Assert.False(reader.UsesLibpcap);
+            result = reader.ReadAll(sink);
+        }
+
+        output.WriteLine($"{result.Packets} packets: {result.Error}");
+        Assert.Equal(truncateTo, new FileInfo(path).Length);
+        Assert.StartsWith($"{ManagedPcapReader.ShrankWhileRead}: {sizeAtOpen} bytes when opened, it ended at byte ", result.Error, StringComparison.Ordinal);
+        Assert.InRange(result.Packets, 100, original.Count - 1);
+        Assert.Equal(result.Packets, sink.Frames.Count);
+        for (var i = 0; i < sink.Frames.Count; i++)
+        {
+            Assert.True(original[i].Bytes.AsSpan().SequenceEqual(sink.Frames[i]), $"frame {i} differs from the file's");
+        }
+        if (truncateTo >= 24 + ManagedPcapReader.BufferBytes)
+        {
+            // Beyond the first buffer, which was read when the file was whole: every whole record
+            // before the new end, as libpcap reads the short file.
+            Assert.Equal(ReaderComparison.Read(path, libpcapOnly: true).Frames.Count, result.Packets);
+        }
+    }
+
+    [Fact]
+    public void Analyze_reports_a_file_truncated_while_it_is_read_as_changed_with_exit_3()
+    {
+        var result = new CaptureReadResult(42, 4096, $"{ManagedPcapReader.ShrankWhileRead}: 9000 bytes when opened, it ended at byte 4096 (another process truncated it in place, as tcpdump -W does when it reuses a ring file)");
+
+        var message = AnalyzeRunner.DescribeReadFailure("ring.pcap0", result);
+
+        Assert.Equal($"ring.pcap0: changed while read: read 42 packet(s), which were analysed; {result.Error}", message);
+    }
+
+    [Fact]
+    public void Analyze_reports_a_damaged_file_read_by_the_managed_reader_in_libpcaps_words()
+    {
+        using var directory = new TempDirectory();
+        var records = new[] { new Record(1, 1, Frames[0]), new Record(2, 2, Frames[1], ManagedPcapReader.MaximumSnapLength + 1, 60) };
         var path = directory.File("damaged.pcap", Build(new PcapShape(), records));
 
         var result = Cli.Cli.Run("analyze", "--rules", RepositoryPaths.Rules, "--quiet", path);
@@ -268,12 +348,12 @@ public sealed class MappedPcapReaderTests(ITestOutputHelper output)
     /// <summary>Reads <paramref name="path"/> with libpcap and as analyze does, asserts they agree, and returns analyze's reading.</summary>
     private static CaptureReading AssertSameAsLibpcap(string path, string? what = null)
     {
-        var libpcap = ReaderComparison.Read(path, allowMapping: false);
-        var mapped = ReaderComparison.Read(path, allowMapping: true);
-        Assert.False(libpcap.Mapped);
-        var difference = ReaderComparison.Difference(libpcap, mapped);
+        var libpcap = ReaderComparison.Read(path, libpcapOnly: true);
+        var managed = ReaderComparison.Read(path, libpcapOnly: false);
+        Assert.False(libpcap.Managed);
+        var difference = ReaderComparison.Difference(libpcap, managed);
         Assert.True(difference is null, $"{what ?? path}: {difference}");
-        return mapped;
+        return managed;
     }
 
     private static bool IsClassicPcap(string path)
@@ -348,6 +428,22 @@ public sealed class MappedPcapReaderTests(ITestOutputHelper output)
             if (++_frames > after)
             {
                 throw new InvalidOperationException("consumer failed");
+            }
+        }
+    }
+
+    /// <summary>Keeps a copy of each frame and, after some, truncates the file being read, as another process would.</summary>
+    private sealed class TruncatingSink(string path, int afterFrames, long truncateTo) : IFrameSink
+    {
+        public List<byte[]> Frames { get; } = [];
+
+        public void OnFrame(LinkType linkType, ReadOnlySpan<byte> frame, long timestampMicros)
+        {
+            Frames.Add(frame.ToArray());
+            if (Frames.Count == afterFrames)
+            {
+                using var writer = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+                writer.SetLength(truncateTo);
             }
         }
     }
