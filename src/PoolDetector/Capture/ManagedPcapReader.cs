@@ -189,7 +189,7 @@ internal sealed class ManagedPcapReader : IDisposable
         _buffer ??= GC.AllocateUninitializedArray<byte>(BufferBytes);
         var result = ReadRecords(sink, progress, progressEvery);
         return _length < _lengthAtOpen
-            ? result with { Error = $"{ShrankWhileRead}: {_lengthAtOpen} bytes when opened, it ended at byte {_length} (another process truncated it in place, as tcpdump -W does when it reuses a ring file)" }
+            ? result with { Error = $"{ShrankWhileRead}: {_lengthAtOpen} bytes when opened, none left at byte {_length} (another process truncated it in place, as tcpdump -W does when it reuses a ring file)" }
             : result;
     }
 

@@ -307,7 +307,7 @@ public sealed class ManagedPcapReaderTests(ITestOutputHelper output)
 
         output.WriteLine($"{result.Packets} packets: {result.Error}");
         Assert.Equal(truncateTo, new FileInfo(path).Length);
-        Assert.StartsWith($"{ManagedPcapReader.ShrankWhileRead}: {sizeAtOpen} bytes when opened, it ended at byte ", result.Error, StringComparison.Ordinal);
+        Assert.StartsWith($"{ManagedPcapReader.ShrankWhileRead}: {sizeAtOpen} bytes when opened, none left at byte ", result.Error, StringComparison.Ordinal);
         Assert.InRange(result.Packets, 100, original.Count - 1);
         Assert.Equal(result.Packets, sink.Frames.Count);
         for (var i = 0; i < sink.Frames.Count; i++)
@@ -325,7 +325,7 @@ public sealed class ManagedPcapReaderTests(ITestOutputHelper output)
     [Fact]
     public void Analyze_reports_a_file_truncated_while_it_is_read_as_changed_with_exit_3()
     {
-        var result = new CaptureReadResult(42, 4096, $"{ManagedPcapReader.ShrankWhileRead}: 9000 bytes when opened, it ended at byte 4096 (another process truncated it in place, as tcpdump -W does when it reuses a ring file)");
+        var result = new CaptureReadResult(42, 4096, $"{ManagedPcapReader.ShrankWhileRead}: 9000 bytes when opened, none left at byte 4096 (another process truncated it in place, as tcpdump -W does when it reuses a ring file)");
 
         var message = AnalyzeRunner.DescribeReadFailure("ring.pcap0", result);
 
