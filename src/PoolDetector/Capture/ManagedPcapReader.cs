@@ -19,8 +19,8 @@ namespace PoolDetector.Capture;
 /// Only the size seen when the file is opened is read: bytes appended later (a capture still
 /// being written) are not, and a record cut by the end of that size is reported as truncated.
 /// A file truncated in place while it is read (tcpdump <c>-C</c> <c>-W</c> reopens its oldest ring
-/// file with <c>O_TRUNC</c>) reads as if it had been that short from the start: a read that comes
-/// back short ends the file there. This is why the reader copies once into its own buffer rather
+/// file with <c>O_TRUNC</c>) ends where a read first finds nothing left, and the error says the
+/// file shrank (see <see cref="ReadAll"/>). This is why the reader copies once into its own buffer rather
 /// than reading a memory mapping in place: a mapped page beyond a truncated end raises SIGBUS,
 /// which ends the process (measured: the mapping was 0.05-0.1 s faster on the benchmark's
 /// 911 MB, the cost of the copy).
