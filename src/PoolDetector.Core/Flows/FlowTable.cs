@@ -346,11 +346,7 @@ public sealed partial class FlowTable
     private void EvictForCapacity(long timestampMicros)
     {
         var victim = Older(_expiryHead[TcpOpenEmptyList], _expiryHead[TcpClosedEmptyList]);
-        if (victim is not null)
-        {
-            Counters.FlowsEvictedWithoutPayload++;
-        }
-        else
+        if (victim is null)
         {
             for (var list = 0; list < ListCount; list++)
             {
@@ -405,7 +401,13 @@ public sealed partial class FlowTable
                 case FlowEndReason.Fin: Counters.FlowsEndedFin++; break;
                 case FlowEndReason.Reset: Counters.FlowsEndedReset++; break;
                 case FlowEndReason.Idle: Counters.FlowsEndedIdle++; break;
-                case FlowEndReason.Capacity: Counters.FlowsEvictedCapacity++; break;
+                case FlowEndReason.Capacity:
+                    Counters.FlowsEvictedCapacity++;
+                    if (flow.ExpiryList >= TcpOpenEmptyList)
+                    {
+                        Counters.FlowsEvictedWithoutPayload++;
+                    }
+                    break;
                 default: Counters.FlowsEndedEndOfInput++; break;
             }
         }
